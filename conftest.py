@@ -1,0 +1,46 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+
+from xuchang_skills.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tests run tasks in-process unless a test asks for a real worker (see ``real_worker``):
+    with a broker configured, a stray ``delay()`` would otherwise queue into Redis unseen."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def plan(db):
+    """The 2013 Xuchang campaign, loaded from the repository's plan file."""
+    from training.services.plan import plan_load
+
+    return plan_load().campaign
+
+
+@pytest.fixture
+def roles(db):
+    from core.services import roles_sync
+
+    roles_sync()
+
+
+@pytest.fixture
+def real_worker():
+    """An in-thread Celery worker consuming from the real broker. Needs CELERY_BROKER_URL
+    (CI sets it) and a test marked ``django_db(transaction=True)`` so the worker sees its rows."""
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("CELERY_BROKER_URL is not set: no real broker to test against")
+    from celery.contrib.testing.worker import start_worker
+
+    celery_app.conf.task_always_eager = False
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        yield
+    celery_app.conf.task_always_eager = True

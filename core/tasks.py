@@ -1,0 +1,15 @@
+"""Core tasks."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def record_worker_heartbeat(token: str) -> str:
+    """Proves a worker can reach the database: writes one audit row carrying ``token``.
+    Idempotent per token (a redelivered message writes nothing more)."""
+    from core.models import AuditEvent
+    from core.services import audit_record
+
+    if not AuditEvent.objects.filter(action="system.worker_heartbeat", reason=token).exists():
+        audit_record(actor=None, action="system.worker_heartbeat", reason=token)
+    return token

@@ -1,0 +1,5 @@
+"""The Xuchang skills-revitalization campaign system."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)
