@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
+    path("training/", include("training.urls")),
     path("", include("dashboard.urls")),
 ]

@@ -1,0 +1,28 @@
+from django.urls import path, register_converter
+
+from training.converters import MonthConverter
+from training.views import return_files, returns
+
+register_converter(MonthConverter, "month")
+
+app_name = "training"
+
+RETURN = "returns/<slug:department>/<month:month>/"
+
+urlpatterns = [
+    path("returns/", returns.return_current, name="return_current"),
+    path("returns/history/", returns.return_history, name="return_history"),
+    path("returns/matrix/", returns.return_matrix, name="return_matrix"),
+    path(RETURN, returns.return_detail, name="return_detail"),
+    path(RETURN + "save/", returns.return_save, name="return_save"),
+    path(RETURN + "submit/", returns.return_submit, name="return_submit"),
+    path(RETURN + "accept/", returns.return_accept, name="return_accept"),
+    path(RETURN + "send-back/", returns.return_send_back, name="return_send_back"),
+    path(RETURN + "unlock/", returns.return_unlock, name="return_unlock"),
+    path(RETURN + "correction/", returns.correction_create, name="correction_create"),
+    path(RETURN + "audit/", returns.return_audit, name="return_audit"),
+    path(RETURN + "download/", return_files.return_download, name="return_download"),
+    path(RETURN + "upload/", return_files.return_upload, name="return_upload"),
+    path("corrections/", returns.correction_list, name="correction_list"),
+    path("corrections/<int:pk>/decide/", returns.correction_decide, name="correction_decide"),
+]
