@@ -174,6 +174,10 @@ if not DEBUG:
 # Key for field-level encryption of ID and account numbers; derived from SECRET_KEY when unset
 # (development), set explicitly in production so SECRET_KEY can rotate independently.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+# Keys being rotated out: still accepted for decryption until `rotate_field_keys` has run.
+FIELD_ENCRYPTION_OLD_KEYS = env.list("FIELD_ENCRYPTION_OLD_KEYS", default=[])
+# The keyed hash that makes protected values unique must never rotate; defaults to the first key.
+FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
 
 # ------------------------------------------------------------------------------
 # Celery
