@@ -15,6 +15,12 @@ def _celery_eager():
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Hashing a password properly costs ~0.5 s; tests create many users and test no hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def plan(db):
     """The 2013 Xuchang campaign, loaded from the repository's plan file."""

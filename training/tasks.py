@@ -1,6 +1,11 @@
 """Thin Celery wrappers around training services. Each is idempotent per period."""
 
+import logging
+
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -17,3 +22,48 @@ def close_expired_unlocks() -> int:
     from training.services.returns import unlocks_close_expired
 
     return unlocks_close_expired()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def compute_monthly_progress(
+    month: str | None = None, campaign_id: int | None = None, actor_id: int | None = None
+) -> dict | None:
+    """Compute a month's progress snapshot (``month`` "YYYY-MM") of the campaign (default: the
+    current one). Beat runs it daily at 00:05 without a month: it then acts only on the day after
+    the campaign's due day, for the month that fell due, so the due day stays data. Idempotent:
+    a second run replaces the snapshot with the same figures. Retries only on transient database
+    errors; a published month is refused and logged, not retried."""
+    from core import clock
+    from core.errors import RuleViolation
+    from core.models import User
+    from training import deadlines
+    from training.models import Campaign
+    from training.reports import month_to_compute_on
+    from training.services.reports import report_compute
+
+    if campaign_id is not None:
+        campaign = Campaign.objects.get(pk=campaign_id)
+    else:
+        campaign = Campaign.objects.current()
+    if campaign is None:
+        return None
+    if month is None:
+        target = month_to_compute_on(campaign, clock.today())
+        if target is None:
+            return None
+    else:
+        target = deadlines.parse_month(month)
+        if target is None:
+            raise ValueError(f"month must be YYYY-MM, got {month!r}")
+    actor = User.objects.get(pk=actor_id) if actor_id is not None else None
+    try:
+        run = report_compute(campaign=campaign, month=target, actor=actor)
+    except RuleViolation as exc:
+        logger.warning("progress report %s not computed: %s", f"{target:%Y-%m}", exc)
+        return None
+    return {"month": f"{target:%Y-%m}", "report_run": run.pk}

@@ -203,12 +203,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
     "monthly-return-reminders": {
         "task": "training.tasks.send_return_reminders",
-        # The 1st and the due day (the 3rd) at 09:00; the task reads the due day from the campaign.
-        "schedule": crontab(minute=0, hour=9, day_of_month="1,3"),
+        # Daily at 09:00: the task itself acts only on the 1st and on the campaign's due day,
+        # so the due day stays data.
+        "schedule": crontab(minute=0, hour=9),
     },
     "close-expired-unlocks": {
         "task": "training.tasks.close_expired_unlocks",
         "schedule": crontab(minute="*/15"),
+    },
+    "monthly-progress-report": {
+        "task": "training.tasks.compute_monthly_progress",
+        # Daily at 00:05; the task acts only on the day after the campaign's due day (data).
+        "schedule": crontab(minute=5, hour=0),
     },
 }
 

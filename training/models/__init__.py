@@ -2,6 +2,7 @@
 
 from training.models.campaign import Campaign, Phase, SpecialtyIndustry, Target, TrainingCategory
 from training.models.institutions import Institution
+from training.models.reports import ProgressRow, ReportRun
 from training.models.returns import (
     FIGURE_FIELDS,
     OUTCOME_FIELDS,
@@ -21,6 +22,8 @@ __all__ = [
     "Institution",
     "MonthlyReturn",
     "Phase",
+    "ProgressRow",
+    "ReportRun",
     "ReturnAmendment",
     "ReturnLine",
     "ReturnReminder",

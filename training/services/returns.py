@@ -116,10 +116,16 @@ def validate_lines(
     return seen
 
 
-def _open_unlock(department: Department, month: datetime.date, moment) -> ReturnUnlock | None:
+def _open_unlock(
+    campaign: Campaign, department: Department, month: datetime.date, moment
+) -> ReturnUnlock | None:
     return (
         ReturnUnlock.objects.filter(
-            department=department, month=month, closed_at__isnull=True, expires_at__gte=moment
+            campaign=campaign,
+            department=department,
+            month=month,
+            closed_at__isnull=True,
+            expires_at__gte=moment,
         )
         .order_by("-expires_at")
         .first()
@@ -133,7 +139,7 @@ def current_edit_state(
     return deadlines.edit_state(
         window=deadlines.window_for(campaign, month),
         status=ret.status if ret else None,
-        unlocked=_open_unlock(department, month, moment) is not None,
+        unlocked=_open_unlock(campaign, department, month, moment) is not None,
         moment=moment,
     )
 
@@ -451,8 +457,27 @@ def correction_approve(
     status; if the change comes after the lock day it is marked "amended after deadline"."""
     correction = _lock_pending(correction, actor)
     ret = MonthlyReturn.objects.select_for_update().get(pk=correction.monthly_return_id)
+    # The office may have sent the return back since the request, and the clerk may have edited
+    # (and resubmitted) it: a stale request must neither overwrite those edits nor break the
+    # figures' rules (that would be a database error, not a message).
+    if not _correctable(ret):
+        raise RuleViolation(_("该月报已退回修改，此更正申请不能再批准，请不予批准"), code="state")
+    lines = {str(line.category_id): line for line in ret.lines.select_related("category")}
+    merged = [
+        LineInput(
+            category_id=line.category_id,
+            figures={**line.figures(), **correction.proposed.get(key, {})},
+            note=line.note,
+        )
+        for key, line in lines.items()
+    ]
+    try:
+        validate_lines(categories=[line.category for line in lines.values()], lines=merged)
+    except ValidationError as exc:
+        raise RuleViolation(
+            _("月报数据已变化，按此更正申请修改后数据不成立，请不予批准"), code="stale"
+        ) from exc
     now = clock.now()
-    lines = {str(line.category_id): line for line in ret.lines.all()}
     changes = {}
     for category_id, figures in correction.proposed.items():
         line = lines[category_id]
