@@ -180,3 +180,91 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuleViolation(_("审计记录不可删除"), code="audit_immutable")
+
+
+def _export_upload_to(instance: "ExportJob", filename: str) -> str:
+    # The stored name carries a random token: media may be served by the web server in some
+    # deployments, and a guessable name would hand a workbook to anyone. People see the Chinese
+    # ``download_name`` instead.
+    import secrets
+
+    return f"exports/{instance.created_at:%Y/%m}/{instance.kind}_{secrets.token_hex(16)}.xlsx"
+
+
+class ExportJob(BaseModel):
+    """A workbook written in the background for one person; they poll it, then download the file.
+
+    The file is built with the requester's role (ID numbers masked unless that role may see them),
+    so only the requester ever receives it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    ACTIVE_STATUSES = ("queued", "running")
+
+    kind = models.CharField(_("导出类型"), max_length=32)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="export_jobs",
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    progress_done = models.PositiveIntegerField(_("已写行数"), default=0)
+    progress_total = models.PositiveIntegerField(_("总行数"), default=0)
+    file = models.FileField(_("文件"), upload_to=_export_upload_to, blank=True, max_length=255)
+    download_name = models.CharField(_("文件名"), max_length=255, blank=True)
+    row_counts = models.JSONField(_("各工作表行数"), default=dict, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "done", "failed"]),
+                name="export_job_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress_done__lte=models.F("progress_total")),
+                name="export_job_progress_within_total",
+            ),
+            # A finished job has its file and its end time; an unfinished one has neither.
+            models.CheckConstraint(
+                condition=(models.Q(status="done", finished_at__isnull=False) & ~models.Q(file=""))
+                | (models.Q(status__in=["queued", "running"], finished_at__isnull=True))
+                | models.Q(status="failed", finished_at__isnull=False),
+                name="export_job_finish_consistent",
+            ),
+            # One job at a time per person and kind: a double click does not start two.
+            models.UniqueConstraint(
+                fields=["kind", "requested_by"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="export_job_one_active_per_user_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"导出任务 #{self.pk}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        """Whole percent written, for the progress bar (100 once done)."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -13,3 +13,12 @@ def record_worker_heartbeat(token: str) -> str:
     if not AuditEvent.objects.filter(action="system.worker_heartbeat", reason=token).exists():
         audit_record(actor=None, action="system.worker_heartbeat", reason=token)
     return token
+
+
+@shared_task(acks_late=True)
+def run_export_job(job_id: int) -> str:
+    """Write an export job's workbook. Idempotent: a finished job is not written again."""
+    from core.exports import export_job_run
+
+    job = export_job_run(job_id=job_id)
+    return job.status if job is not None else "missing"

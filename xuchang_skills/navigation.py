@@ -23,6 +23,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("报送历史", "training:return_history", frozenset({Role.CLERK})),
     NavItem("报送审核", "training:return_matrix", frozenset({Role.OFFICE, Role.AUDITOR})),
     NavItem("更正申请", "training:correction_list", frozenset({Role.OFFICE, Role.AUDITOR})),
+    NavItem("审计工作簿", "dashboard:export_audit", frozenset({Role.OFFICE, Role.AUDITOR})),
     NavItem("审计记录", "dashboard:audit_list", frozenset({Role.OFFICE, Role.AUDITOR})),
 )
 

@@ -491,7 +491,7 @@ def correction_approve(
                 new_value=new_value,
             )
             setattr(line, name, new_value)
-            changes[f"{line.category_id}.{name}"] = [old_value, new_value]
+            changes[f"{line.category.number}.{name}"] = [old_value, new_value]
         line.save()
     window = deadlines.window_for(ret.campaign, ret.month)
     _bump_version(
