@@ -51,6 +51,13 @@ class Campaign(BaseModel):
     idle_years_before_revocation = models.PositiveSmallIntegerField(
         _("连续无培训年数（取消资格）"), default=2
     )
+    evidence_tolerance = models.DecimalField(
+        _("报送与台账差异容忍度"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.100"),
+        help_text=_("月报数与培训班记录数相差超过该比例时提示核查"),
+    )
     behind_pace_points = models.DecimalField(
         _("落后进度判定（百分点）"), max_digits=5, decimal_places=2, default=Decimal("10.00")
     )

@@ -13,7 +13,9 @@ from core.services import audit_record
 from training.models import (
     Campaign,
     Institution,
+    Occupation,
     Phase,
+    PopulationGroup,
     SpecialtyIndustry,
     Target,
     TrainingCategory,
@@ -35,10 +37,18 @@ _CAMPAIGN_FIELDS = (
     "min_inspections_per_class",
     "idle_years_before_revocation",
     "behind_pace_points",
+    "evidence_tolerance",
 )
 _DECIMAL_FIELDS = frozenset(
-    {"attendance_threshold", "institution_pass_rate_threshold", "behind_pace_points"}
+    {
+        "attendance_threshold",
+        "institution_pass_rate_threshold",
+        "behind_pace_points",
+        "evidence_tolerance",
+    }
 )
+# Fields a plan file may leave out (older plans); the model's default applies then.
+_OPTIONAL_FIELDS = frozenset({"document_number", "evidence_tolerance"})
 
 
 @dataclass
@@ -77,7 +87,9 @@ def _upsert(
 def _campaign_values(raw: dict[str, Any]) -> dict[str, Any]:
     values = {}
     for name in _CAMPAIGN_FIELDS:
-        value = raw[name] if name != "document_number" else raw.get(name, "")
+        if name in _OPTIONAL_FIELDS and name not in raw:
+            continue
+        value = raw[name]
         if name in _DECIMAL_FIELDS:
             value = Decimal(str(value))
         values[name] = value
@@ -175,6 +187,31 @@ def plan_load(*, path: Path = DEFAULT_PLAN, actor: User | None = None) -> LoadRe
             {"kind": raw["kind"], "county": counties.get(raw.get("county"))},
         )
         result.count("institutions", created=c, updated=u)
+
+    for order, raw in enumerate(data.get("population_groups", []), start=1):
+        _, c, u = _upsert(
+            PopulationGroup,
+            {"code": raw["code"]},
+            {
+                "name": raw["name"],
+                "subsidy_eligible": raw["subsidy_eligible"],
+                "sort_order": order,
+            },
+        )
+        result.count("population_groups", created=c, updated=u)
+
+    for raw in data.get("occupations", []):
+        # The shortage flag is the office's to maintain after the first load: only set it once.
+        occupation = Occupation.objects.filter(code=raw["code"]).first()
+        if occupation is None:
+            Occupation.objects.create(
+                code=raw["code"], name=raw["name"], is_shortage=raw.get("shortage", False)
+            )
+            result.count("occupations", created=True, updated=False)
+        elif occupation.name != raw["name"]:
+            occupation.name = raw["name"]
+            occupation.save(update_fields=["name", "updated_at"])
+            result.count("occupations", created=False, updated=True)
 
     if result.changed:
         audit_record(

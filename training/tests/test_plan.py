@@ -122,3 +122,26 @@ def test_second_campaign_is_just_data(plan):
 def test_load_plan_command_reports_no_change_on_second_run(plan, capsys):
     call_command("load_plan")
     assert "无变化" in capsys.readouterr().out
+
+
+def test_the_four_subsidy_groups_are_data(plan):
+    from training.models import PopulationGroup
+
+    eligible = set(
+        PopulationGroup.objects.filter(subsidy_eligible=True).values_list("name", flat=True)
+    )
+    assert eligible == {
+        "城镇登记失业人员",
+        "农村转移就业劳动者",
+        "毕业年度高校毕业生",
+        "城乡未继续升学的应届初高中毕业生",
+    }
+
+
+def test_occupations_load_once_and_the_office_keeps_the_shortage_flag(plan):
+    from training.models import Occupation
+
+    assert Occupation.objects.filter(name="钧瓷制作工", is_shortage=True).exists()
+    Occupation.objects.filter(name="钧瓷制作工").update(is_shortage=False)
+    plan_load()
+    assert not Occupation.objects.get(name="钧瓷制作工").is_shortage
