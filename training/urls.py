@@ -1,6 +1,9 @@
 from django.urls import path, register_converter
 
 from training.converters import MonthConverter
+from training.routes import classes as class_routes
+from training.routes import institutions as institution_routes
+from training.routes import workers as worker_routes
 from training.views import return_files, returns
 
 register_converter(MonthConverter, "month")
@@ -26,3 +29,4 @@ urlpatterns = [
     path("corrections/", returns.correction_list, name="correction_list"),
     path("corrections/<int:pk>/decide/", returns.correction_decide, name="correction_decide"),
 ]
+urlpatterns += institution_routes.urlpatterns + worker_routes.urlpatterns + class_routes.urlpatterns

@@ -1,0 +1,3 @@
+"""Routes for classes (see training/views/classes.py)."""
+
+urlpatterns: list = []

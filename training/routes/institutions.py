@@ -1,0 +1,3 @@
+"""Routes for institutions (see training/views/institutions.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes for workers (see training/views/workers.py)."""
+
+urlpatterns: list = []
