@@ -43,7 +43,7 @@ run: static demo
 test: test-unit test-e2e
 
 test-unit: deps
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 # Browser tests run in their own pytest process: Playwright's event loop needs
 # DJANGO_ALLOW_ASYNC_UNSAFE, which the unit suite must never run with.

@@ -50,3 +50,12 @@ def real_worker():
     with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
         yield
     celery_app.conf.task_always_eager = True
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests with a real Celery worker share one xdist worker: an in-thread Celery worker in
+    another test process would take their messages from the shared queue and run them against
+    the wrong test database."""
+    for item in items:
+        if "real_worker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("broker"))

@@ -1,10 +1,12 @@
 """seed_demo: realistic synthetic data across every app, in dependency order."""
 
+import datetime
 import random
 from collections.abc import Callable
 
 from django.db import transaction
 
+from core import clock
 from core import demo as core_demo
 from training.models import Campaign
 
@@ -21,6 +23,11 @@ def _load_seeders() -> list[Callable]:
         training_demo = None
     if training_demo is not None:
         seeders.extend(training_demo.SEEDERS)
+    from appraisal import demo as appraisal_demo
+
+    seeders.extend(appraisal_demo.SEEDERS)
+    # The dashboard's own history comes last: it reads what the other seeders wrote.
+    seeders.append(seed_reports)
     return seeders
 
 
@@ -35,3 +42,82 @@ def seed(*, scale: int = 1, seed_value: int = 2013, log: Callable[[str], None] =
     rng = random.Random(seed_value)  # noqa: S311 - demo data, reproducible on purpose
     for seeder in _load_seeders():
         seeder(campaign=campaign, scale=scale, rng=rng, log=log)
+
+
+def seed_reports(
+    *, campaign: Campaign, scale: int, rng: random.Random, log: Callable[[str], None]
+) -> None:
+    """Progress snapshots for every month owed by the demo's today and a published bulletin for
+    each but the latest, so the dashboard and the bulletin list show the campaign's history.
+
+    Goes through the services (``report_compute``, ``bulletin_draft``, ``bulletin_publish``),
+    then dates each snapshot the day after its due day and each publication a few days later,
+    as the scheduled job and the office would have done. ``scale`` and ``rng`` are accepted for
+    the seeder protocol (one snapshot per month whatever the volume). Safe to run twice: a month
+    that already has a snapshot is left as it is, a published bulletin too."""
+    from core.models import User
+    from dashboard.models import Bulletin
+    from dashboard.services import bulletin_draft, bulletin_publish
+    from training import deadlines
+    from training.models import ReportRun
+    from training.services.reports import report_compute
+
+    months = deadlines.months_due(campaign, clock.now())
+    if not months:
+        log("月度进度：演示日期之前没有应报月份，跳过")
+        return
+    office = User.objects.filter(username="office").first()
+    existing = set(ReportRun.objects.filter(campaign=campaign).values_list("month", flat=True))
+    published = set(
+        Bulletin.objects.filter(campaign=campaign, status=Bulletin.Status.PUBLISHED).values_list(
+            "month", flat=True
+        )
+    )
+    computed, bulletins = [], []
+    with transaction.atomic():
+        for month in months:
+            if month not in existing:
+                report_compute(campaign=campaign, month=month, actor=None)
+                computed.append(month)
+        if office is not None:
+            for month in months[:-1]:
+                if month in published:
+                    continue
+                bulletin = bulletin_draft(campaign=campaign, month=month, actor=office)
+                bulletin_publish(bulletin=bulletin, actor=office)
+                bulletins.append(month)
+        _backdate(campaign, computed, bulletins)
+    log(
+        f"月度进度：新计算 {len(computed)} 个月，已有 {len(months) - len(computed)} 个月；"
+        f"新发布通报 {len(bulletins)} 期"
+        + ("" if office is not None else "（缺少 office 演示账号，未发布通报）")
+    )
+
+
+def _backdate(campaign: Campaign, computed: list, published: list) -> None:
+    """Give the demo's snapshots and bulletins the moments the history would have had: computed
+    at 00:05 the day after the due day, published on the 8th at 16:00 (bulk updates of rows
+    the seeder itself just wrote; their audit rows keep the seeding moment)."""
+    from dashboard.models import Bulletin
+    from training import deadlines
+    from training.models import ReportRun
+
+    for month in computed:
+        window = deadlines.window_for(campaign, month)
+        computed_at = window.due_at + datetime.timedelta(minutes=5)
+        ReportRun.objects.filter(campaign=campaign, month=month).update(
+            computed_at=computed_at, created_at=computed_at, updated_at=computed_at
+        )
+        Bulletin.objects.filter(campaign=campaign, month=month).update(
+            snapshot_computed_at=computed_at
+        )
+    for month in published:
+        window = deadlines.window_for(campaign, month)
+        published_at = window.opens_at.replace(day=8, hour=16)
+        drafted_at = published_at - datetime.timedelta(hours=3)
+        ReportRun.objects.filter(campaign=campaign, month=month).update(
+            published_at=published_at, updated_at=published_at
+        )
+        Bulletin.objects.filter(campaign=campaign, month=month).update(
+            published_at=published_at, created_at=drafted_at, updated_at=published_at
+        )

@@ -5,7 +5,7 @@ import datetime
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any, ClassVar
 
-from django.db.models import Q, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from core import clock
@@ -13,7 +13,16 @@ from core.exports import PERCENT_FORMAT, Exporter, percent, register_audit_expor
 from core.models import Department
 from core.xlsx import XlsxWriter
 from training import deadlines
-from training.models import FIGURE_FIELDS, MonthlyReturn, ReturnLine, TrainingCategory
+from training.models import (
+    FIGURE_FIELDS,
+    Enrollment,
+    Inspection,
+    Institution,
+    MonthlyReturn,
+    ReturnLine,
+    TrainingCategory,
+    TrainingClass,
+)
 from training.progress import target_achieved
 from training.selectors import category_list, target_list
 
@@ -162,7 +171,13 @@ class TargetsExporter(Exporter):
 
     def iter_rows(self) -> Iterator[Sequence[Any]]:
         months = _months_owed(self.campaign)
-        until = months[-1] if months else self.campaign.reporting_start - datetime.timedelta(days=1)
+        # The last day of the last month owed: providers that count by date (appraisals) need
+        # the whole month, not its first day.
+        until = (
+            deadlines.next_month(months[-1]) - datetime.timedelta(days=1)
+            if months
+            else self.campaign.reporting_start - datetime.timedelta(days=1)
+        )
         # Four rows: read them at once rather than keep a cursor open across provider queries.
         for code, name, figure, unit in list(
             self._targets().values_list("code", "name", "figure", "unit")
@@ -311,3 +326,217 @@ register_audit_exporter(TargetsExporter, order=10)
 register_audit_exporter(CategoryTasksExporter, order=20)
 register_audit_exporter(MonthlyProgressExporter, order=30)
 register_audit_exporter(SubmissionsExporter, order=40)
+
+
+# --------------------------------------------------------------------------------------------
+# Training delivery in the audit workbook: 培训机构 (50) and 培训班 (60).
+# --------------------------------------------------------------------------------------------
+
+_INSTITUTION_KINDS: dict[str, str] = {
+    value: str(label) for value, label in Institution.Kind.choices
+}
+_DESIGNATIONS: dict[str, str] = {
+    value: str(label) for value, label in Institution.Designation.choices
+}
+_CLASS_KINDS: dict[str, str] = {value: str(label) for value, label in TrainingClass.Kind.choices}
+_CLASS_STATUSES: dict[str, str] = {
+    value: str(label) for value, label in TrainingClass.Status.choices
+}
+# Classes that opened (ran or are running); draft, submitted and refused classes trained nobody.
+_OPENED = (TrainingClass.Status.APPROVED, TrainingClass.Status.CLOSED)
+
+
+class InstitutionsExporter(Exporter):
+    """培训机构: every training institution in the registry, revoked ones included, with what it
+    ran in this campaign.
+
+    开班数 counts the campaign's classes that opened (approved or closed); 培训人数 their
+    enrollments; 合格人数 those passed. 合格率% is passed ÷ enrollments of *closed* classes (only
+    a closed class has results), empty when none has closed. 基本账户 is the stored mask
+    (``bank_account_masked``): the audit never receives a decrypted account number.
+    One grouped query and one count, whatever the number of classes.
+    """
+
+    sheet_name = "培训机构"
+    headers = (
+        "机构名称",
+        "类型",
+        "县（市、区）",
+        "定点资格",
+        "授牌日期",
+        "开班数",
+        "培训人数",
+        "合格人数",
+        "合格率%",
+        "基本账户",
+    )
+    widths = (34, 16, 14, 16, 12, 8, 10, 10, 10, 24)
+    number_formats: ClassVar[Mapping[int, str]] = {8: PERCENT_FORMAT}
+
+    def _institutions(self):
+        return Institution.objects.all()
+
+    def iter_rows(self) -> Iterator[Sequence[Any]]:
+        opened = Q(
+            classes__campaign=self.campaign,
+            classes__status__in=_OPENED,
+        )
+        closed = Q(classes__campaign=self.campaign, classes__status=TrainingClass.Status.CLOSED)
+        passed = closed & Q(classes__enrollments__result=Enrollment.Result.PASSED)
+        rows = (
+            self._institutions()
+            .annotate(
+                classes_run=Count("classes", filter=opened, distinct=True),
+                trainees=Count("classes__enrollments", filter=opened),
+                closed_trainees=Count("classes__enrollments", filter=closed),
+                passed=Count("classes__enrollments", filter=passed),
+            )
+            .order_by("county__sort_order", "county__code", "name")
+            .values_list(
+                "name",
+                "kind",
+                "county__name",
+                "designation",
+                "plaque_granted_on",
+                "classes_run",
+                "trainees",
+                "passed",
+                "closed_trainees",
+                "bank_account_masked",
+            )
+        )
+        for (
+            name,
+            kind,
+            county,
+            designation,
+            plaque,
+            classes_run,
+            trainees,
+            passed_count,
+            closed_trainees,
+            account,
+        ) in rows.iterator(chunk_size=self.chunk_size):
+            yield (
+                name,
+                _INSTITUTION_KINDS.get(kind, kind),
+                county or "",
+                _DESIGNATIONS.get(designation, designation),
+                plaque,
+                classes_run,
+                trainees,
+                passed_count,
+                percent(passed_count, closed_trainees),
+                account,
+            )
+
+    def row_count(self) -> int:
+        return self._institutions().count()
+
+
+def _count_of(model, *, filters: Q | None = None) -> Coalesce:
+    """A correlated COUNT of ``model`` rows of the outer class (0 when there are none)."""
+    rows = model.objects.filter(training_class=OuterRef("pk"))
+    if filters is not None:
+        rows = rows.filter(filters)
+    counted = rows.order_by().values("training_class").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class ClassesExporter(Exporter):
+    """培训班: every class of the campaign that was submitted for opening approval (drafts are the
+    institution's unfinished work and are left out), ordered by start date and code.
+
+    学员数 counts the enrollments, 合格数 those passed, 完成抽查次数 the inspections done (planned
+    ones not yet carried out are not counted). One query (three correlated counts) and one count.
+    """
+
+    sheet_name = "培训班"
+    headers = (
+        "班级编号",
+        "班级名称",
+        "培训机构",
+        "培训类别",
+        "责任单位",
+        "职业",
+        "培训类型",
+        "开班日期",
+        "结业日期",
+        "计划课次",
+        "状态",
+        "学员数",
+        "合格数",
+        "完成抽查次数",
+    )
+    widths = (16, 34, 30, 28, 28, 20, 16, 12, 12, 10, 12, 8, 8, 12)
+
+    def _classes(self):
+        return TrainingClass.objects.filter(campaign=self.campaign).exclude(
+            status=TrainingClass.Status.DRAFT
+        )
+
+    def iter_rows(self) -> Iterator[Sequence[Any]]:
+        rows = (
+            self._classes()
+            .annotate(
+                enrolled=_count_of(Enrollment),
+                passed=_count_of(Enrollment, filters=Q(result=Enrollment.Result.PASSED)),
+                inspected=_count_of(Inspection, filters=Q(done_at__isnull=False)),
+            )
+            .order_by("start_date", "code")
+            .values_list(
+                "code",
+                "name",
+                "institution__name",
+                "category__name",
+                "category__department__name",
+                "occupation__name",
+                "kind",
+                "start_date",
+                "end_date",
+                "planned_sessions",
+                "status",
+                "enrolled",
+                "passed",
+                "inspected",
+            )
+        )
+        for (
+            code,
+            name,
+            institution,
+            category,
+            department,
+            occupation,
+            kind,
+            start,
+            end,
+            planned,
+            status,
+            enrolled,
+            passed_count,
+            inspected,
+        ) in rows.iterator(chunk_size=self.chunk_size):
+            yield (
+                code,
+                name,
+                institution,
+                category,
+                department,
+                occupation,
+                _CLASS_KINDS.get(kind, kind),
+                start,
+                end,
+                planned,
+                _CLASS_STATUSES.get(status, status),
+                enrolled,
+                passed_count,
+                inspected,
+            )
+
+    def row_count(self) -> int:
+        return self._classes().count()
+
+
+register_audit_exporter(InstitutionsExporter, order=50)
+register_audit_exporter(ClassesExporter, order=60)

@@ -67,3 +67,29 @@ def compute_monthly_progress(
         logger.warning("progress report %s not computed: %s", f"{target:%Y-%m}", exc)
         return None
     return {"month": f"{target:%Y-%m}", "report_run": run.pk}
+
+
+@shared_task(acks_late=True)
+def run_institution_assessment(year: int | None = None) -> dict | None:
+    """Beat: 15 January at 02:00 (Asia/Shanghai), the annual assessment of every designated
+    institution for ``year`` (default: the previous calendar year by the campaign clock).
+    Idempotent: a rerun updates only proposals not yet decided."""
+    from core import clock
+    from core.errors import RuleViolation
+    from training.models import Campaign
+    from training.services.institutions import assessment_run
+
+    campaign = Campaign.objects.current()
+    if campaign is None:
+        return None
+    target = year if year is not None else clock.today().year - 1
+    try:
+        assessments = assessment_run(campaign=campaign, year=target, actor=None)
+    except RuleViolation as exc:
+        logger.warning("institution assessment %s not run: %s", target, exc)
+        return None
+    return {
+        "year": target,
+        "assessed": len(assessments),
+        "revoke_proposed": sum(1 for a in assessments if a.proposal == "revoke"),
+    }

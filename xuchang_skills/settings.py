@@ -216,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
         # Daily at 00:05; the task acts only on the day after the campaign's due day (data).
         "schedule": crontab(minute=5, hour=0),
     },
+    "annual-institution-assessment": {
+        "task": "training.tasks.run_institution_assessment",
+        # 15 January at 02:00: the previous year's assessment of every designated institution.
+        "schedule": crontab(minute=0, hour=2, day_of_month=15, month_of_year=1),
+    },
 }
 
 # ------------------------------------------------------------------------------

@@ -20,5 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
     path("training/", include("training.urls")),
+    path("appraisal/", include("appraisal.urls")),
     path("", include("dashboard.urls")),
 ]

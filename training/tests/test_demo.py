@@ -7,7 +7,9 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count
+from django.test.utils import override_settings
 
 from core.models import AuditEvent, Department, User
 from training import deadlines, selectors
@@ -26,19 +28,33 @@ RESPONSIBLE_UNITS = 9
 HISTORY_MONTHS = 17  # 2013-01 … 2014-05
 
 
-@pytest.fixture
-def demo_settings(settings):
-    settings.DEBUG = True
-    settings.APP_TODAY = "2014-07-02T10:00:00"
-    # Seventeen demo accounts with the production hasher would take most of the test's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return settings
+DEMO = {
+    "DEBUG": True,
+    "APP_TODAY": "2014-07-02T10:00:00",
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+}
+
+
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker):
+    """Seed once for the module (the full seed_demo takes seconds), inside a transaction that is
+    rolled back at the end; each test runs in its own savepoint within it."""
+    from core.services import roles_sync
+    from training.services.plan import plan_load
+
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(**DEMO):
+        roles_sync()
+        campaign = plan_load().campaign
+        call_command("seed_demo", stdout=io.StringIO())
+        yield campaign
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
-def seeded(plan, roles, demo_settings):
-    call_command("seed_demo", stdout=io.StringIO())
-    return plan
+def seeded(_seeded_once, settings):
+    for name, value in DEMO.items():
+        setattr(settings, name, value)
+    return _seeded_once
 
 
 def counts() -> dict[str, int]:

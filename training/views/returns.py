@@ -39,6 +39,7 @@ from training.forms import (
     cell_name,
 )
 from training.models import FIGURE_FIELDS, Campaign, CorrectionRequest, MonthlyReturn, ReturnUnlock
+from training.selectors.evidence import evidence_for_return, tolerance_percent
 from training.services import returns as services
 
 STATUS_BADGES = {
@@ -178,6 +179,8 @@ def _render_detail(
             initial={**ReturnGridForm.initial_from(rows), "version": ret.version if ret else 0},
         )
     attempted = (conflict or {}).get("attempted", {})
+    # What the class records support for each category this month (台账支持), beside the figures.
+    evidence = evidence_for_return(campaign=campaign, department=department, month=month)
     grid = []
     for row in rows:
         after = row.after
@@ -207,6 +210,7 @@ def _render_detail(
                 "note_field": form[note_key],
                 "note": row.line.note if row.line else "",
                 "attempted_note": attempted.get(note_key),
+                "evidence": evidence.get(row.category.pk),
             }
         )
 
@@ -235,6 +239,8 @@ def _render_detail(
         "ret": ret,
         "cell": status_cell(ret),
         "grid": grid,
+        "evidence_flagged": sum(1 for row in evidence.values() if row.flagged),
+        "evidence_tolerance": tolerance_percent(campaign.evidence_tolerance),
         "form": form,
         "state": state,
         "editable": editable,

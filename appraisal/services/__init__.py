@@ -1,0 +1,1 @@
+"""Writes of the appraisal app, one module per area."""

@@ -1,0 +1,33 @@
+"""Run every benchmark module of this package (``python -m benchmarks``; ``make bench``)."""
+
+import importlib
+import pkgutil
+import sys
+import time
+
+import benchmarks
+
+
+def main() -> int:
+    names = sorted(
+        info.name
+        for info in pkgutil.iter_modules(benchmarks.__path__)
+        if not info.name.startswith("_")
+    )
+    failed = []
+    with benchmarks.database():
+        for name in names:
+            print(f"# {name}", flush=True)
+            started = time.perf_counter()
+            module = importlib.import_module(f"benchmarks.{name}")
+            try:
+                module.main()
+            except Exception as exc:
+                failed.append(name)
+                print(f"{name}: FAILED ({type(exc).__name__}: {exc})", flush=True)
+            print(f"# {name} took {time.perf_counter() - started:.1f}s", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
