@@ -163,10 +163,40 @@ def progress_category_get_for_user(
 
 
 def county_breakdown(run: ReportRun) -> list[dict[str, Any]]:
-    """Progress by county (县市区). Monthly returns carry no county, so there is nothing to
-    break down yet: county figures will come from class records (training delivery), and this
-    hook will then return one entry per county. Until then: an empty list."""
-    return []
+    """Trainees by county (县市区) up to the end of the report's month, from class records:
+    monthly returns carry no county, the classes do (the institution's county). Counts
+    enrollments of approved or closed classes that ended by the month's end, and how many of
+    them passed. One grouped query."""
+    from django.db.models import Count, Q
+
+    from training import deadlines
+    from training.models import Enrollment, TrainingClass
+
+    month_end = deadlines.next_month(run.month) - datetime.timedelta(days=1)
+    rows = (
+        Enrollment.objects.filter(
+            campaign_id=run.campaign_id,
+            training_class__status__in=[TrainingClass.Status.APPROVED, TrainingClass.Status.CLOSED],
+            training_class__end_date__lte=month_end,
+            training_class__institution__county__isnull=False,
+        )
+        .values(
+            "training_class__institution__county__name",
+            "training_class__institution__county__sort_order",
+        )
+        .annotate(
+            trained=Count("id"), passed=Count("id", filter=Q(result=Enrollment.Result.PASSED))
+        )
+        .order_by("training_class__institution__county__sort_order")
+    )
+    return [
+        {
+            "name": row["training_class__institution__county__name"],
+            "trained": row["trained"],
+            "passed": row["passed"],
+        }
+        for row in rows
+    ]
 
 
 def _pace_counts(summaries) -> dict[str, int]:

@@ -21,6 +21,7 @@ from dashboard.exports import AUDIT_WORKBOOK
 from training import deadlines, reports
 from training.models import ReportRun
 from training.reports import last_month_owed
+from training.selectors import evidence
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -131,6 +132,9 @@ def progress(request):
     }
     if run is not None:
         context.update(selectors.city_progress(run=run, months=months))
+        # Where the returns and the class records disagree most (training delivery evidence).
+        context["gaps"] = evidence.evidence_gaps(campaign=campaign, month=run.month, limit=20)
+        context["tolerance"] = evidence.tolerance_percent(campaign.evidence_tolerance)
     return render(request, "dashboard/progress.html", context)
 
 
