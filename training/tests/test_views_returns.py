@@ -232,6 +232,9 @@ def test_grid_shows_quota_cumulative_and_percent(client, clerk, clock):
     assert cells[0].replace(",", "") == "1200"
     assert cells[1].replace(",", "") == "2400"
     assert cells[2] == "10.0%"
+    # Outcomes are not a share of the training quota: their % cell is a dash.
+    passed_cells = re.findall(r'<td class="num">\s*([^<]*?)\s*</td>', row_html(body, 2, "passed"))
+    assert passed_cells[-1] == "—"
 
 
 def test_submit_after_due_day_is_flagged_late_on_the_page(client, clerk, clock):

@@ -195,7 +195,8 @@ def _render_detail(
                     "before": row.before[name],
                     "this_month": row.this_month[name],
                     "after": after[name],
-                    "percent": _percent(after[name], row.quota),
+                    # The quota counts person-times trained; outcomes are not a share of it.
+                    "percent": _percent(after[name], row.quota) if name == "trained" else None,
                     "field": form[key],
                     "attempted": tried
                     if tried is not None and tried != row.this_month[name]
