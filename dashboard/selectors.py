@@ -58,6 +58,14 @@ def home_context(*, user: User) -> dict[str, Any]:
     ):
         if user.has_role(role):
             context["panels"].append(panel)
+    if "worker" in context["panels"]:
+        # The dashboard may read every app: a worker's home shows their certificates
+        # (training's own worker page may not import appraisal).
+        from appraisal.selectors import certificates_for_worker
+        from training.models import Worker
+
+        worker = Worker.objects.filter(user=user).first()
+        context["certificates"] = list(certificates_for_worker(worker)) if worker else []
     return context
 
 

@@ -186,3 +186,24 @@ def test_seeding_twice_changes_nothing(history):
     assert counts() == first
     assert messages == ["职业技能鉴定：已有数据，跳过"]
     assert AuditEvent.objects.filter(action="demo.seed_appraisal").count() == 1
+
+
+def test_dashboard_headline_gauges_equal_the_seeded_results_and_certificates(history):
+    """What the office's dashboard shows (the month's progress snapshot) for appraisals and
+    high-skilled talents is exactly the seeded results and certificates up to that month's end."""
+    from training.services.reports import report_compute
+
+    seed(history)
+    month_end = TODAY.replace(day=1) - datetime.timedelta(days=1)
+    run = report_compute(campaign=history, month=month_end.replace(day=1))
+    targets = {t["code"]: t for t in run.totals["targets"]}
+    results = Registration.objects.filter(
+        status__in=["passed", "failed"],
+        sitting__exam_date__gte=history.start_date,
+        sitting__exam_date__lte=month_end,
+    ).count()
+    high = Certificate.objects.filter(
+        level__lte=3, issued_on__gte=history.start_date, issued_on__lte=month_end
+    ).count()
+    assert targets["appraisal"]["achieved"] == results > 0
+    assert targets["high_skilled"]["achieved"] == high > 0

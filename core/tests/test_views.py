@@ -140,3 +140,44 @@ def test_admin_lists_reference_data_for_office(client, plan):
     client.force_login(office)
     assert client.get("/admin/training/trainingcategory/").status_code == 200
     assert client.get("/admin/core/auditevent/").status_code == 200
+
+
+def test_worker_home_shows_their_own_certificates_only(client, plan):
+    import datetime
+
+    from appraisal.models import Certificate
+    from core import crypto
+    from core.validators import make_resident_id, mask_resident_id
+    from training.models import Occupation, Worker
+
+    def worker_for(user, prefix):
+        number = make_resident_id(prefix)
+        return Worker.objects.create(
+            id_number_hash=crypto.keyed_hash(number),
+            id_number_encrypted=crypto.encrypt(number),
+            id_number_masked=mask_resident_id(number),
+            name=user.full_name,
+            sex="M",
+            birth_date=datetime.date(1990, 3, 7),
+            household="rural",
+            education="senior",
+            user=user,
+        )
+
+    mine = worker_for(user_with_role(Role.WORKER, full_name="甲"), "41100219900307123")
+    other = worker_for(user_with_role(Role.WORKER, full_name="乙"), "41100219900307124")
+    welder = Occupation.objects.get(name="焊工")
+    for worker, number in ((mine, "XC-MINE-1"), (other, "XC-OTHER-1")):
+        Certificate.objects.create(
+            number=number,
+            kind="qualification",
+            worker=worker,
+            occupation=welder,
+            level=3,
+            issued_on=datetime.date(2014, 5, 6),
+            issuer_name="许昌市职业技能鉴定中心",
+        )
+    client.force_login(mine.user)
+    body = client.get("/").content.decode()
+    assert "XC-MINE-1" in body
+    assert "XC-OTHER-1" not in body
