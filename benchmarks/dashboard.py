@@ -1,0 +1,147 @@
+"""The office dashboard at volume: its server time against the same aggregates as hand-written
+SQL in the same run (issue 4: ratio, and the page's query count).
+
+Seeds the demo at ``BENCH_SCALE`` (default 8: ≈110,000 enrollments, the 10^5+ rows the county
+breakdown and the evidence gaps aggregate), then renders ``dashboard:progress`` through the test
+client as the office, and runs the baseline: the department totals of the month's snapshot, the
+pacing series, trainees by county and the evidence-vs-returns comparison, each one SQL statement.
+Both sides are timed ``REPEAT`` times (wall clock, best kept).
+
+    python -m benchmarks.dashboard          # SQLite in memory, or DATABASE_URL's server
+"""
+
+import datetime
+import os
+import time
+
+REPEAT = 7
+SCALE = int(os.environ.get("BENCH_SCALE", "8"))
+DEMO_TODAY = "2014-07-02T10:00:00"
+
+BASELINE_SQL = (
+    # The month's snapshot, summed by department (the department table and bar chart).
+    """
+    SELECT r.department_id, SUM(r.cumulative_trained), SUM(r.cumulative_passed),
+           SUM(r.cumulative_certified), SUM(r.cumulative_employed),
+           SUM(r.cumulative_entrepreneurs), SUM(r.quota)
+    FROM training_progressrow r WHERE r.report_run_id = %(run)s GROUP BY r.department_id
+    """,
+    # The pacing line: every computed month of the campaign.
+    """
+    SELECT month, elapsed_months, total_months, expected_percent, totals
+    FROM training_reportrun WHERE campaign_id = %(campaign)s ORDER BY month
+    """,
+    # Trainees and passes by county up to the month's end (the county table).
+    """
+    SELECT co.name, COUNT(e.id), SUM(CASE WHEN e.result = 'passed' THEN 1 ELSE 0 END)
+    FROM training_enrollment e
+    JOIN training_trainingclass c ON c.id = e.training_class_id
+    JOIN training_institution i ON i.id = c.institution_id
+    JOIN core_county co ON co.id = i.county_id
+    WHERE e.campaign_id = %(campaign)s AND c.status IN ('approved', 'closed')
+      AND c.end_date <= %(month_end)s
+    GROUP BY co.name, co.sort_order ORDER BY co.sort_order
+    """,
+    # Evidence: class records by category and month of the class's end.
+    """
+    SELECT c.category_id, c.end_date, COUNT(e.id),
+           SUM(CASE WHEN e.result = 'passed' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN j.outcome IN ('employed', 'self_employed') THEN 1 ELSE 0 END)
+    FROM training_enrollment e
+    JOIN training_trainingclass c ON c.id = e.training_class_id
+    LEFT JOIN training_jobreferral j ON j.enrollment_id = e.id
+    WHERE e.campaign_id = %(campaign)s AND c.status IN ('approved', 'closed')
+      AND c.end_date >= %(month)s AND c.end_date <= %(month_end)s
+    GROUP BY c.category_id, c.end_date
+    """,
+    # ... against the reported lines of the month.
+    """
+    SELECT l.category_id, l.trained, l.passed, l.employed
+    FROM training_returnline l JOIN training_monthlyreturn m ON m.id = l.monthly_return_id
+    WHERE m.campaign_id = %(campaign)s AND m.month = %(month)s AND m.status <> 'draft'
+    """,
+)
+
+
+def _best(fn, repeat: int = REPEAT) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main() -> None:
+    import benchmarks
+
+    with benchmarks.database():
+        from django.conf import settings
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import override_settings
+        from django.urls import reverse
+
+        from core.models import User
+        from core.services import roles_sync
+        from dashboard import demo
+        from training import deadlines
+        from training.models import Enrollment, ReportRun
+        from training.services.plan import plan_load
+
+        roles_sync()
+        campaign = plan_load().campaign
+        started = time.perf_counter()
+        with override_settings(
+            DEBUG=True,
+            APP_TODAY=DEMO_TODAY,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ):
+            demo.seed(scale=SCALE, log=lambda _line: None)
+        print(f"dashboard_seed_seconds: {time.perf_counter() - started:.1f}")
+        enrollments = Enrollment.objects.count()
+        print(f"dashboard_enrollment_rows: {enrollments}")
+
+        run = ReportRun.objects.filter(campaign=campaign).order_by("-month").first()
+        month_end = deadlines.next_month(run.month) - datetime.timedelta(days=1)
+        params = {
+            "run": run.pk,
+            "campaign": campaign.pk,
+            "month": run.month,
+            "month_end": month_end,
+        }
+        client = Client()
+        client.force_login(User.objects.get(username="office"))
+        url = reverse("dashboard:progress") + f"?month={run.month:%Y-%m}"
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+        def page() -> None:
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+
+        def baseline() -> None:
+            with connection.cursor() as cursor:
+                for sql in BASELINE_SQL:
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+
+        page()  # warm caches (templates, content types) before timing either side
+        baseline()
+        executed: list[str] = []
+
+        def count(execute, sql, params, many, context):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            page()
+        page_seconds = _best(page)
+        sql_seconds = _best(baseline)
+        print(f"dashboard_server_seconds: {page_seconds:.4f}")
+        print(f"dashboard_raw_sql_seconds: {sql_seconds:.4f}")
+        print(f"dashboard_vs_sql: {page_seconds / sql_seconds:.2f}")
+        print(f"dashboard_queries: {len(executed)}")
+
+
+if __name__ == "__main__":
+    main()
