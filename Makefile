@@ -43,7 +43,8 @@ run: static demo
 test: test-unit test-e2e
 
 test-unit: deps
-	$(VENV)/bin/pytest -n 2 --dist loadgroup
+	$(VENV)/bin/pytest -n 2 -m "not broker"
+	$(VENV)/bin/pytest -p no:xdist -m broker
 
 # Browser tests run in their own pytest process: Playwright's event loop needs
 # DJANGO_ALLOW_ASYNC_UNSAFE, which the unit suite must never run with.

@@ -36,26 +36,39 @@ def roles(db):
     roles_sync()
 
 
+@pytest.fixture(scope="session")
+def _session_celery_worker(django_db_setup, django_db_blocker):
+    """One in-thread Celery worker per test process, started on first use and kept: starting a
+    second in-thread worker in the same process after the first has stopped never consumes.
+    Messages left in the queue by an interrupted earlier run are purged first (the broker
+    outlives test runs)."""
+    from celery.contrib.testing.worker import start_worker
+
+    with django_db_blocker.unblock():
+        celery_app.control.purge()
+        with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+            yield
+
+
 @pytest.fixture
-def real_worker():
-    """An in-thread Celery worker consuming from the real broker. Needs CELERY_BROKER_URL
-    (CI sets it) and a test marked ``django_db(transaction=True)`` so the worker sees its rows."""
+def real_worker(request):
+    """A Celery worker consuming from the real broker. Needs CELERY_BROKER_URL (CI sets it) and a
+    test marked ``django_db(transaction=True)`` so the worker sees its rows. Other tests keep
+    running eagerly, so the worker only ever receives the messages of tests that ask for it."""
     from django.conf import settings
 
     if not settings.CELERY_BROKER_URL:
         pytest.skip("CELERY_BROKER_URL is not set: no real broker to test against")
-    from celery.contrib.testing.worker import start_worker
-
+    request.getfixturevalue("_session_celery_worker")
     celery_app.conf.task_always_eager = False
-    with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-        yield
+    yield
     celery_app.conf.task_always_eager = True
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests with a real Celery worker share one xdist worker: an in-thread Celery worker in
-    another test process would take their messages from the shared queue and run them against
-    the wrong test database."""
+    """Tests with a real Celery worker are marked ``broker``: `make test-unit` runs them in a
+    single-process pytest run of their own (under pytest-xdist the in-thread worker stopped
+    consuming after its first test; in one process it does not)."""
     for item in items:
         if "real_worker" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("broker"))
+            item.add_marker(pytest.mark.broker)
