@@ -1,7 +1,8 @@
 """The office dashboard at volume: its server time against the same aggregates as hand-written
 SQL in the same run (issue 4: ratio, and the page's query count).
 
-Seeds the demo at ``BENCH_SCALE`` (default 8: ≈110,000 enrollments, the 10^5+ rows the county
+Seeds the demo at ``BENCH_SCALE`` (default 8: ≈73,000 enrollments — the demo seeder saturates there;
+issue 10's city-scale seed is what reaches 10^5+ rows — the rows the county
 breakdown and the evidence gaps aggregate), then renders ``dashboard:progress`` through the test
 client as the office, and runs the baseline: the department totals of the month's snapshot, the
 pacing series, trainees by county and the evidence-vs-returns comparison, each one SQL statement.
