@@ -20,13 +20,14 @@ and the bulletin, each read a fixed number of queries whatever the number of row
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Min, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.exports import percent as _percent
 from core.models import Department, User
 from core.permissions import is_city_wide_reader
 from core.roles import Role
@@ -37,7 +38,6 @@ REPORTED_STATUSES: tuple[str, ...] = (
     MonthlyReturn.Status.SUBMITTED,
     MonthlyReturn.Status.ACCEPTED,
 )
-ONE_PLACE = Decimal("0.1")
 
 # (code, numerator figure, label): each rate is numerator / trained.
 RATES: tuple[tuple[str, str, Any], ...] = (
@@ -58,12 +58,9 @@ Punctuality = ProgressRow.Punctuality
 
 
 def percent(numerator: int, denominator: int) -> Decimal | None:
-    """numerator / denominator × 100, one place, half up; None when the denominator is 0."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(
-        ONE_PLACE, rounding=ROUND_HALF_UP
-    )
+    """numerator / denominator × 100, one place, half up; None when the denominator is 0
+    (the one rounding rule of the project: core.exports.percent)."""
+    return _percent(numerator, denominator)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 
 from core import clock
+from core.exports import percent
 from core.models import Department, User
 from core.permissions import is_city_wide_reader
 from core.roles import Role
@@ -73,11 +74,7 @@ class GridRow:
 
     @property
     def percent_of_quota(self) -> Decimal | None:
-        if not self.quota:
-            return None
-        return (Decimal(self.after["trained"]) * 100 / self.quota).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
+        return percent(self.after["trained"], self.quota)
 
 
 def return_get_for_user(

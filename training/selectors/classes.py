@@ -9,11 +9,12 @@ their own institution's. Anything else is a 404, so a guessed id tells nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
+from core.exports import percent
 from core.models import User
 from core.roles import Role
 from training.models import (
@@ -31,14 +32,6 @@ from training.permissions import classes as perms
 Status = TrainingClass.Status
 # Classes whose trainees count as trained: opening approved (running) or closed.
 COUNTED_STATUSES = (Status.APPROVED, Status.CLOSED)
-
-
-def percent(numerator: int, denominator: int) -> Decimal | None:
-    if not denominator:
-        return None
-    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(
-        Decimal("0.1"), rounding=ROUND_HALF_UP
-    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ input) or 409 (someone saved first)."""
 
 import datetime
 import json
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_POST
 from core import clock
 from core.decorators import role_required
 from core.errors import RuleViolation
+from core.exports import percent
 from core.models import AuditEvent
 from core.permissions import can_view_audit_trail
 from core.roles import Role
@@ -90,12 +90,6 @@ def _load(request, department: str, month: datetime.date):
 
 def _detail_url(department, month: datetime.date) -> str:
     return reverse("training:return_detail", args=[department.code, month])
-
-
-def _percent(value: int, quota: int) -> Decimal | None:
-    if not quota:
-        return None
-    return (Decimal(value) * 100 / quota).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def status_cell(ret: MonthlyReturn | None) -> dict:
@@ -196,7 +190,7 @@ def _render_detail(
                     "this_month": row.this_month[name],
                     "after": after[name],
                     # The quota counts person-times trained; outcomes are not a share of it.
-                    "percent": _percent(after[name], row.quota) if name == "trained" else None,
+                    "percent": percent(after[name], row.quota) if name == "trained" else None,
                     "field": form[key],
                     "attempted": tried
                     if tried is not None and tried != row.this_month[name]
