@@ -1,6 +1,7 @@
 """seed_demo: realistic synthetic data across every app, in dependency order."""
 
 import datetime
+import importlib
 import random
 from collections.abc import Callable
 
@@ -10,22 +11,21 @@ from core import clock
 from core import demo as core_demo
 from training.models import Campaign
 
-# Each app that has demo data appends its seeder here, in dependency order.
-# A seeder takes (campaign, scale, rng, log) and must be safe to run twice.
-SEEDERS: list[Callable] = []
+# The apps whose ``demo`` module holds a ``SEEDERS`` list, in dependency order. A seeder takes
+# (campaign, scale, rng, log) and must be safe to run twice.
+DEMO_APPS = ("training", "appraisal", "subsidies", "awards")
 
 
 def _load_seeders() -> list[Callable]:
     seeders: list[Callable] = []
-    try:
-        from training import demo as training_demo
-    except ImportError:  # pragma: no cover - the app has no demo data yet
-        training_demo = None
-    if training_demo is not None:
-        seeders.extend(training_demo.SEEDERS)
-    from appraisal import demo as appraisal_demo
-
-    seeders.extend(appraisal_demo.SEEDERS)
+    for app in DEMO_APPS:
+        try:
+            module = importlib.import_module(f"{app}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.demo":
+                raise
+            continue  # the app has no demo data yet
+        seeders.extend(module.SEEDERS)
     # The dashboard's own history comes last: it reads what the other seeders wrote.
     seeders.append(seed_reports)
     return seeders

@@ -18,6 +18,7 @@ from core.permissions import can_view_audit_trail, is_city_wide_reader, is_offic
 from core.roles import Role
 from dashboard import permissions
 from dashboard.models import Bulletin
+from dashboard.panels import panels_for_user
 from training import deadlines, reports
 from training import selectors as training_selectors
 from training.models import FIGURE_FIELDS, Campaign, ProgressRow, ReportRun, TrainingCategory
@@ -58,6 +59,7 @@ def home_context(*, user: User) -> dict[str, Any]:
     ):
         if user.has_role(role):
             context["panels"].append(panel)
+    context["app_panels"] = panels_for_user(user=user, campaign=campaign)
     if "worker" in context["panels"]:
         # The dashboard may read every app: a worker's home shows their certificates
         # (training's own worker page may not import appraisal).

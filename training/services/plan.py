@@ -1,6 +1,7 @@
 """Loading a campaign plan (a TOML file in ``training/plans/``) into the database."""
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -68,7 +69,7 @@ class LoadResult:
             self.updated[kind] = self.updated.get(kind, 0) + 1
 
 
-def _upsert(
+def upsert(
     model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]
 ) -> tuple[models.Model, bool, bool]:
     """get-or-create by natural key, saving only when a value differs, so that loading the
@@ -96,6 +97,19 @@ def _campaign_values(raw: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+# Sections of the plan file that belong to other features or apps (the awards, the ledger, …).
+# A loader takes (campaign, data, result), upserts by natural key and counts what it changed.
+PlanSectionLoader = Callable[..., None]
+_PLAN_SECTIONS: dict[str, PlanSectionLoader] = {}
+
+
+def register_plan_section(name: str, loader: PlanSectionLoader) -> None:
+    """Have ``plan_load`` also load ``name`` (idempotent: registering twice replaces). Apps call
+    this from ``AppConfig.ready``; loaders run in registration order inside the same
+    transaction, after the campaign's own sections."""
+    _PLAN_SECTIONS[name] = loader
+
+
 def read_plan(path: Path) -> dict[str, Any]:
     with path.open("rb") as handle:
         return tomllib.load(handle)
@@ -108,14 +122,14 @@ def plan_load(*, path: Path = DEFAULT_PLAN, actor: User | None = None) -> LoadRe
     its natural key. Writes one audit row when anything changed."""
     data = read_plan(path)
     raw_campaign = data["campaign"]
-    campaign, created, updated = _upsert(
+    campaign, created, updated = upsert(
         Campaign, {"code": raw_campaign["code"]}, _campaign_values(raw_campaign)
     )
     result = LoadResult(campaign=campaign)
     result.count("campaign", created=created, updated=updated)
 
     for order, raw in enumerate(data.get("departments", []), start=1):
-        _, c, u = _upsert(
+        _, c, u = upsert(
             Department,
             {"code": raw["code"]},
             {
@@ -129,21 +143,21 @@ def plan_load(*, path: Path = DEFAULT_PLAN, actor: User | None = None) -> LoadRe
     departments = {d.code: d for d in Department.objects.all()}
 
     for order, raw in enumerate(data.get("counties", []), start=1):
-        county, c, u = _upsert(
+        county, c, u = upsert(
             County,
             {"code": raw["code"]},
             {"name": raw["name"], "kind": raw["kind"], "sort_order": order},
         )
         result.count("counties", created=c, updated=u)
         for name in raw.get("specialties", []):
-            _, c, u = _upsert(
+            _, c, u = upsert(
                 SpecialtyIndustry, {"campaign": campaign, "county": county, "name": name}, {}
             )
             result.count("specialties", created=c, updated=u)
     counties = {c.code: c for c in County.objects.all()}
 
     for raw in data.get("phases", []):
-        _, c, u = _upsert(
+        _, c, u = upsert(
             Phase,
             {"campaign": campaign, "number": raw["number"]},
             {
@@ -156,7 +170,7 @@ def plan_load(*, path: Path = DEFAULT_PLAN, actor: User | None = None) -> LoadRe
         result.count("phases", created=c, updated=u)
 
     for order, raw in enumerate(data.get("targets", []), start=1):
-        _, c, u = _upsert(
+        _, c, u = upsert(
             Target,
             {"campaign": campaign, "code": raw["code"]},
             {
@@ -169,7 +183,7 @@ def plan_load(*, path: Path = DEFAULT_PLAN, actor: User | None = None) -> LoadRe
         result.count("targets", created=c, updated=u)
 
     for raw in data.get("categories", []):
-        _, c, u = _upsert(
+        _, c, u = upsert(
             TrainingCategory,
             {"campaign": campaign, "number": raw["number"]},
             {
@@ -181,7 +195,7 @@ def plan_load(*, path: Path = DEFAULT_PLAN, actor: User | None = None) -> LoadRe
         result.count("categories", created=c, updated=u)
 
     for raw in data.get("institutions", []):
-        _, c, u = _upsert(
+        _, c, u = upsert(
             Institution,
             {"name": raw["name"]},
             {"kind": raw["kind"], "county": counties.get(raw.get("county"))},
@@ -189,7 +203,7 @@ def plan_load(*, path: Path = DEFAULT_PLAN, actor: User | None = None) -> LoadRe
         result.count("institutions", created=c, updated=u)
 
     for order, raw in enumerate(data.get("population_groups", []), start=1):
-        _, c, u = _upsert(
+        _, c, u = upsert(
             PopulationGroup,
             {"code": raw["code"]},
             {
@@ -212,6 +226,9 @@ def plan_load(*, path: Path = DEFAULT_PLAN, actor: User | None = None) -> LoadRe
             occupation.name = raw["name"]
             occupation.save(update_fields=["name", "updated_at"])
             result.count("occupations", created=False, updated=True)
+
+    for section in _PLAN_SECTIONS.values():
+        section(campaign=campaign, data=data, result=result)
 
     if result.changed:
         audit_record(

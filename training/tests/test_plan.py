@@ -145,3 +145,19 @@ def test_occupations_load_once_and_the_office_keeps_the_shortage_flag(plan):
     Occupation.objects.filter(name="钧瓷制作工").update(is_shortage=False)
     plan_load()
     assert not Occupation.objects.get(name="钧瓷制作工").is_shortage
+
+
+def test_registered_plan_section_runs_inside_load(db, monkeypatch):
+    from training.services import plan as plan_service
+
+    monkeypatch.setattr(plan_service, "_PLAN_SECTIONS", {})
+    seen = []
+
+    def loader(*, campaign, data, result):
+        seen.append((campaign.code, "campaign" in data))
+        result.count("extras", created=True, updated=False)
+
+    plan_service.register_plan_section("extras", loader)
+    result = plan_service.plan_load()
+    assert seen == [(result.campaign.code, True)]
+    assert result.created["extras"] == 1
