@@ -22,6 +22,8 @@ OTHER_ACCOUNTS = (
     DemoAccount("office", "王主任", Role.OFFICE, department_code="office"),
     DemoAccount("reviewer", "李审核", Role.REVIEWER, department_code="rsj"),
     DemoAccount("finance", "赵财务", Role.FINANCE, department_code="czj"),
+    # A second finance user: a payment batch is approved by someone other than its preparer.
+    DemoAccount("finance2", "钱复核", Role.FINANCE, department_code="czj"),
     DemoAccount("institution", "陈老师", Role.INSTITUTION, institution_name="许昌技师学院"),
     DemoAccount("worker", "张建国", Role.WORKER),
     DemoAccount("committee", "孙委员", Role.COMMITTEE),
