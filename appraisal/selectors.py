@@ -361,3 +361,15 @@ def high_skilled_achieved(
     """Provider for the "high_skilled" target (certificates are facts: ``accepted_only`` is
     ignored)."""
     return high_skilled_certificates(campaign=campaign, until=until).count()
+
+
+def certificates_by_occupation(*, start: datetime.date, end: datetime.date) -> dict[int, int]:
+    """Supply provider "certified" for training's supply–demand analysis
+    (``training.labour_supply``): certificates issued from ``start`` to ``end`` inclusive, counted
+    per occupation id. One query."""
+    return dict(
+        Certificate.objects.filter(issued_on__gte=start, issued_on__lte=end)
+        .values("occupation")
+        .annotate(n=Count("id"))
+        .values_list("occupation", "n")
+    )

@@ -18,6 +18,7 @@ DEMO_APPS = ("training", "appraisal", "subsidies", "awards")
 
 def _load_seeders() -> list[Callable]:
     seeders: list[Callable] = []
+    late: list[Callable] = []
     for app in DEMO_APPS:
         try:
             module = importlib.import_module(f"{app}.demo")
@@ -26,6 +27,10 @@ def _load_seeders() -> list[Callable]:
                 raise
             continue  # the app has no demo data yet
         seeders.extend(module.SEEDERS)
+        # Seeders that summarise other apps' data (the supply–demand analysis counts the
+        # appraisal's certificates) run after every app's own seeders.
+        late.extend(getattr(module, "LATE_SEEDERS", []))
+    seeders.extend(late)
     # The dashboard's own history comes last: it reads what the other seeders wrote.
     seeders.append(seed_reports)
     return seeders

@@ -22,6 +22,7 @@ from dashboard.panels import panels_for_user
 from training import deadlines, reports
 from training import selectors as training_selectors
 from training.models import FIGURE_FIELDS, Campaign, ProgressRow, ReportRun, TrainingCategory
+from training.selectors.ledger import ledger_overdue_for_bulletin
 
 Pace = ProgressRow.Pace
 Punctuality = ProgressRow.Punctuality
@@ -637,6 +638,8 @@ def bulletin_content(*, run: ReportRun) -> BulletinContent:
         )
     else:
         sentences.append(f"各责任单位均按时报送了{month_text}目标任务完成情况。")
+    # The work ledger's overdue tasks at the month's end (training.selectors.ledger, one query).
+    sentences.extend(ledger_overdue_for_bulletin(campaign, run.month))
     return BulletinContent(
         title=bulletin_title(campaign, run.month),
         sentences=sentences,

@@ -1734,3 +1734,13 @@ def seed_delivery(
 
 
 SEEDERS: list[Callable] = [seed_returns, seed_delivery]
+
+# Teachers, enterprise education funds, job fairs and the supply–demand analysis.
+from training.demo_labour import LATE_SEEDERS  # noqa: E402, F401 - run by dashboard.demo
+from training.demo_labour import SEEDERS as LABOUR_SEEDERS  # noqa: E402
+
+SEEDERS += LABOUR_SEEDERS
+
+from training.demo_ledger import seed_ledger  # noqa: E402
+
+SEEDERS.append(seed_ledger)

@@ -540,3 +540,9 @@ class ClassesExporter(Exporter):
 
 register_audit_exporter(InstitutionsExporter, order=50)
 register_audit_exporter(ClassesExporter, order=60)
+
+# Teachers, enterprise education funds, labour market (师资队伍, 职工教育经费, 供需分析).
+import training.exports_labour  # noqa: E402, F401
+
+# The work ledger and the 1688 programme (sheets 责任分解, 1688工程).
+from training import exports_ledger  # noqa: E402, F401

@@ -2,7 +2,12 @@ from django.urls import path, register_converter
 
 from training.converters import MonthConverter
 from training.routes import classes as class_routes
+from training.routes import enterprise_funds as fund_routes
+from training.routes import facilities as facility_routes
 from training.routes import institutions as institution_routes
+from training.routes import labour_market as labour_routes
+from training.routes import ledger as ledger_routes
+from training.routes import teachers as teacher_routes
 from training.routes import workers as worker_routes
 from training.views import return_files, returns
 
@@ -30,3 +35,6 @@ urlpatterns = [
     path("corrections/<int:pk>/decide/", returns.correction_decide, name="correction_decide"),
 ]
 urlpatterns += institution_routes.urlpatterns + worker_routes.urlpatterns + class_routes.urlpatterns
+urlpatterns += ledger_routes.urlpatterns
+urlpatterns += facility_routes.urlpatterns
+urlpatterns += teacher_routes.urlpatterns + fund_routes.urlpatterns + labour_routes.urlpatterns

@@ -9,6 +9,12 @@ from training.models.classes import (
     JobReferral,
     TrainingClass,
 )
+from training.models.enterprise_funds import (
+    EducationFundReturn,
+    EducationFundRule,
+    Enterprise,
+)
+from training.models.facilities import Facility, FacilityEvidence, FacilityKind, FacilityTarget
 from training.models.institutions import (
     DesignationChange,
     Institution,
@@ -17,6 +23,13 @@ from training.models.institutions import (
     Programme,
     RegistrationPoint,
 )
+from training.models.labour_market import (
+    JobFair,
+    SkillDemand,
+    SupplyDemandReport,
+    SupplyDemandRow,
+)
+from training.models.ledger import JointMeeting, LedgerProgressNote, LedgerTask
 from training.models.occupations import Occupation
 from training.models.reports import ProgressRow, ReportRun
 from training.models.returns import (
@@ -29,6 +42,7 @@ from training.models.returns import (
     ReturnReminder,
     ReturnUnlock,
 )
+from training.models.teachers import ClassTeacher, Teacher, TeacherGoal, TeacherTraining
 from training.models.workers import PopulationGroup, Worker
 
 __all__ = [
@@ -36,15 +50,27 @@ __all__ = [
     "OUTCOME_FIELDS",
     "AttendanceRecord",
     "Campaign",
+    "ClassTeacher",
     "CooperationOrder",
     "CorrectionRequest",
     "DesignationChange",
+    "EducationFundReturn",
+    "EducationFundRule",
     "Enrollment",
+    "Enterprise",
+    "Facility",
+    "FacilityEvidence",
+    "FacilityKind",
+    "FacilityTarget",
     "Inspection",
     "Institution",
     "InstitutionAssessment",
     "InstitutionViolation",
+    "JobFair",
     "JobReferral",
+    "JointMeeting",
+    "LedgerProgressNote",
+    "LedgerTask",
     "MonthlyReturn",
     "Occupation",
     "Phase",
@@ -57,8 +83,14 @@ __all__ = [
     "ReturnLine",
     "ReturnReminder",
     "ReturnUnlock",
+    "SkillDemand",
     "SpecialtyIndustry",
+    "SupplyDemandReport",
+    "SupplyDemandRow",
     "Target",
+    "Teacher",
+    "TeacherGoal",
+    "TeacherTraining",
     "TrainingCategory",
     "TrainingClass",
     "Worker",
