@@ -343,6 +343,7 @@ def export_job_start(*, kind: str, actor: User) -> ExportJob:
     commit (run at once in eager mode). Raises PermissionDenied when the actor's role may not
     export this kind, RuleViolation for an unknown kind.
     """
+    from core.outbox import outbox_enqueue
     from core.tasks import run_export_job
 
     spec = export_kind_get(kind)
@@ -372,7 +373,7 @@ def export_job_start(*, kind: str, actor: User) -> ExportJob:
     audit_record(
         actor=actor, action="export.start", obj=job, to_state=job.status, changes={"kind": kind}
     )
-    run_export_job.delay_on_commit(job.pk)
+    outbox_enqueue(run_export_job, job_id=job.pk)  # survives a broker outage (core.outbox)
     return job
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from core.faults import fault_point
 from core.middleware import client_ip
 from core.models import AuditEvent, Department, User
 from core.roles import ADMIN_ROLES, Role
@@ -25,6 +26,7 @@ def audit_record(
 ) -> AuditEvent:
     """Append one audit row. Called by every service inside its own transaction, so the row
     exists exactly when the change it describes was committed."""
+    fault_point("audit_record", action=action)  # core/faults.py: inert unless a test injects
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=(str(actor) if actor is not None else _("系统"))[:150],
@@ -116,3 +118,61 @@ def roles_sync() -> dict[str, int]:
         group.permissions.set(wanted)
         summary[role.value] = len(wanted)
     return summary
+
+
+# Every model field that holds a value encrypted with ``core.crypto`` is named ``*_encrypted``.
+ENCRYPTED_SUFFIX = "_encrypted"
+
+
+def encrypted_fields() -> list[tuple[type, list[str]]]:
+    """(model, [field names]) for every installed model with encrypted fields."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        names = [
+            f.name
+            for f in model._meta.concrete_fields
+            if f.name.endswith(ENCRYPTED_SUFFIX) and f.get_internal_type() == "TextField"
+        ]
+        if names:
+            found.append((model, names))
+    return found
+
+
+def field_keys_rotate(*, batch_size: int = 1000, actor: User | None) -> dict[str, int]:
+    """Re-encrypt every ``*_encrypted`` value under the current ``FIELD_ENCRYPTION_KEY`` (the old
+    keys must still be configured to open them). One transaction per model, rows in batches; an
+    unreadable value aborts that model's transaction (nothing half-rotated). One audit row per
+    model that changed. Returns {"app.Model": values re-encrypted}."""
+    from core import crypto
+
+    crypto.reset_keys()
+    counts: dict[str, int] = {}
+    for model, names in encrypted_fields():
+        label = model._meta.label
+        rotated = 0
+        with transaction.atomic():
+            batch = []
+            for obj in model.objects.only("pk", *names).order_by("pk").iterator(batch_size):
+                for name in names:
+                    value = getattr(obj, name)
+                    if value:
+                        setattr(obj, name, crypto.rotate(value))
+                        rotated += 1
+                batch.append(obj)
+                if len(batch) >= batch_size:
+                    model.objects.bulk_update(batch, names)
+                    batch = []
+            if batch:
+                model.objects.bulk_update(batch, names)
+            if rotated:
+                audit_record(
+                    actor=actor,
+                    action="crypto.rotate",
+                    obj=None,
+                    changes={"model": label, "values": rotated},
+                    reason="",
+                )
+        counts[label] = rotated
+    return counts

@@ -22,3 +22,21 @@ def run_export_job(job_id: int) -> str:
 
     job = export_job_run(job_id=job_id)
     return job.status if job is not None else "missing"
+
+
+@shared_task(acks_late=True)
+def close_due_notices() -> list[int]:
+    """Close every public notice whose period has ended (daily, 01:00 Beijing time).
+    Idempotent: a closed notice is not closed again; notices with open objections are skipped."""
+    from core.notices import notices_close_due
+
+    return notices_close_due()
+
+
+@shared_task(acks_late=True)
+def flush_outbox() -> int:
+    """Beat: every minute. Publishes follow-up work that could not reach the broker when it was
+    queued (``core.outbox``). Idempotent: sent messages are marked and not sent again."""
+    from core.outbox import outbox_flush
+
+    return outbox_flush()

@@ -495,13 +495,34 @@ def test_xml_entity_expansion_is_refused():
     with pytest.raises(XlsxError) as excinfo:
         _open(data)
 
-    assert excinfo.value.messages == [UNREADABLE]
+    # Refused before parsing, naming the part; and openpyxl itself (defusedxml) is the backstop.
+    assert excinfo.value.messages == [
+        f"文件内部的“{SHEET_XML}”含有 DOCTYPE 或实体声明，不是正常的 Excel 文件，"
+        "请用 Excel 或 WPS 另存为 .xlsx 后重新上传"
+    ]
+    from defusedxml import EntitiesForbidden
+
+    # openpyxl wraps the parser's error in its own ValueError.
+    with pytest.raises(ValueError, match="invalid XML") as excinfo:
+        openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     causes = []
-    cause = excinfo.value.__cause__
+    cause = excinfo.value
     while cause is not None:
-        causes.append(type(cause).__name__)
+        causes.append(type(cause))
         cause = cause.__cause__ or cause.__context__
-    assert "EntitiesForbidden" in causes
+    assert EntitiesForbidden in causes
+
+
+def test_entity_declaration_in_a_part_openpyxl_never_parses_is_refused_too():
+    rels = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><Relationships/>'
+    data = _rezip(_upload([]), replace={"_rels/.rels": rels})
+    assert "_rels/.rels" in _open_error(data)[0]
+
+
+def test_entity_declaration_in_utf16_is_refused():
+    bomb = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY a "b">]><worksheet/>'
+    data = _rezip(_upload([]), replace={SHEET_XML: bomb.encode("utf-16")})
+    assert "DOCTYPE" in _open_error(data)[0]
 
 
 def test_module_refuses_to_load_without_defusedxml(monkeypatch):
@@ -533,6 +554,29 @@ def test_wrong_missing_and_extra_headers_are_all_reported():
         "工作表“学员”第1行第C列：缺少列“课时”",
         "工作表“学员”第1行：第D列超出模板范围（模板共3列），请删除该列",
     ]
+
+
+def test_merged_header_cells_are_named_before_the_column_errors():
+    workbook = openpyxl.load_workbook(io.BytesIO(_upload([["张三", "11010519491231002X", 8]])))
+    workbook["学员"].merge_cells("A1:B1")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    assert _read_error(buffer.getvalue()) == [
+        "工作表“学员”第1行：表头单元格A1:B1被合并，请取消合并，每列各填一个表头"
+        "（第1行应为：姓名、身份证号码、课时）",
+        "工作表“学员”第1行第B列：缺少列“身份证号码”",
+    ]
+
+
+def test_merged_data_cells_do_not_trigger_the_header_message():
+    workbook = openpyxl.load_workbook(io.BytesIO(_upload([["张三", "11010519491231002X", 8]])))
+    workbook["学员"].merge_cells("A2:B2")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    rows = _rows(buffer.getvalue())
+    assert rows[0].values["身份证号码"] is None
 
 
 def test_headers_with_surrounding_spaces_are_accepted():
@@ -608,8 +652,19 @@ def test_hundred_thousand_rows_fail_fast_at_the_row_limit():
     elapsed = time.perf_counter() - started
 
     assert excinfo.value.messages == ["工作表“学员”：数据行数超过上限（最多 20000 行）"]
-    assert len(yielded) == 20_000
-    assert elapsed < 5
+    # Refused from a count of the raw XML before any row is parsed.
+    assert yielded == []
+    assert elapsed < 1
+
+
+def test_row_count_shortcut_ignores_blank_formatted_rows():
+    """Rows holding only styled empty cells do not count against the limit."""
+    template = _upload([["张三", "11010519491231002X", 8]])
+    blank = "".join(f'<row r="{n}"><c r="A{n}" s="0"/></row>' for n in range(3, 30_000))
+    xml = _sheet_xml(template).decode().replace("</sheetData>", blank + "</sheetData>")
+    data = _rezip(template, replace={SHEET_XML: xml.encode()})
+
+    assert len(_rows(data, max_rows=1)) == 1
 
 
 def test_stray_cell_far_right_is_reported_once_with_its_column():

@@ -35,6 +35,14 @@ def worker_queryset_for(user: User) -> QuerySet:
     raise PermissionDenied
 
 
+def worker_scope_or_none(user: User) -> QuerySet:
+    """``worker_queryset_for``, with no workers rather than PermissionDenied (for core.reveal)."""
+    try:
+        return worker_queryset_for(user)
+    except PermissionDenied:
+        return Worker.objects.none()
+
+
 def worker_in_scope(*, user: User, worker: Worker) -> bool:
     """Whether ``user`` may see ``worker`` (one query for institution staff)."""
     try:

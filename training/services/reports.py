@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core import clock
 from core.errors import RuleViolation
+from core.faults import fault_point
 from core.models import User
 from core.permissions import is_office
 from core.services import audit_record
@@ -219,6 +220,7 @@ def report_compute(
     for row in rows:
         row.report_run = run
     ProgressRow.objects.bulk_create(rows)
+    fault_point("report_compute.rows_written")  # core/faults.py: inert unless a test injects
     changes: dict = {"recompute": previous is not None, "totals": totals}
     if previous is not None:
         changes["previous_totals"] = previous
@@ -236,6 +238,7 @@ def report_compute_enqueue(*, campaign: Campaign, month: datetime.date, actor: U
     """Queue the computation for a worker once the caller's transaction commits (for a button
     that should not wait). Checks what ``report_compute`` checks first, so the office sees a
     refusal at once; the job itself writes the snapshot and its audit row."""
+    from core.outbox import outbox_enqueue
     from training.tasks import compute_monthly_progress
 
     if not is_office(actor):
@@ -246,6 +249,10 @@ def report_compute_enqueue(*, campaign: Campaign, month: datetime.date, actor: U
             code="month",
         )
     _refuse_if_published(ReportRun.objects.filter(campaign=campaign, month=month).first())
-    compute_monthly_progress.delay_on_commit(
-        month=f"{month:%Y-%m}", campaign_id=campaign.pk, actor_id=actor.pk
+    # Through the outbox, so a broker outage neither loses the request nor fails the page.
+    outbox_enqueue(
+        compute_monthly_progress,
+        month=f"{month:%Y-%m}",
+        campaign_id=campaign.pk,
+        actor_id=actor.pk,
     )

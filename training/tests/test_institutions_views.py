@@ -620,7 +620,9 @@ def _grow(count: int) -> None:
         ("institution_list", 7),
         ("registration_point_list", 7),
         ("handbook", 9),
-        ("handbook_download", 5),
+        # A download renders no page, but the session checks (idle/absolute timeout) still
+        # load the session and the user, as every signed-in request does.
+        ("handbook_download", 7),
         ("assessment_list", 7),
     ],
 )

@@ -13,6 +13,7 @@ import re
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -144,7 +145,7 @@ def worker_signup(request: HttpRequest) -> HttpResponse:
         except RuleViolation as exc:
             form.add_error(None, exc.message)
         else:
-            login(request, worker.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, worker.user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, "注册成功，以后可用手机号码和密码登录。")
             return redirect("training:worker_me")
     return render(
