@@ -47,8 +47,37 @@ def test_home_renders_registered_panel(client, plan, roles, registered, settings
     template_dir = tmp_path / "dashboard"
     template_dir.mkdir()
     (template_dir / "_audit_list_hint.html").write_text("<b id='fig'>{{ panel.figure }}</b>")
-    settings.TEMPLATES[0]["DIRS"] = [tmp_path, *settings.TEMPLATES[0]["DIRS"]]
+    # A new TEMPLATES setting (not a mutation of the old one) resets the template engines.
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
     client.force_login(user_with_role(Role.OFFICE))
     html = client.get(reverse("dashboard:home")).content.decode()
-    assert 'id="panel-test"' in html
-    assert "<b id='fig'>4242</b>" in html
+    assert html.count('id="panel-test"') == 1
+    assert html.count("<b id='fig'>4242</b>") == 1
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "4242" not in title
+
+
+def test_clerk_home_renders_each_panel_once(client, plan, roles, registered, settings, tmp_path):
+    """The clerk's home has blocks of its own; a panel belongs after them, once."""
+    from core.models import Department
+
+    template_dir = tmp_path / "dashboard"
+    template_dir.mkdir()
+    (template_dir / "_audit_list_hint.html").write_text("<b id='fig'>{{ panel.figure }}</b>")
+    # A new TEMPLATES setting (not a mutation of the old one) resets the template engines.
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    panels.register_panel(
+        "test",
+        title="测试面板",
+        template="dashboard/_audit_list_hint.html",
+        roles={Role.CLERK},
+        context=lambda **_: {"figure": 4242},
+    )
+    clerk = user_with_role(Role.CLERK, department=Department.objects.get(code="rsj"))
+    client.force_login(clerk)
+    html = client.get(reverse("dashboard:home")).content.decode()
+    assert html.count("<b id='fig'>4242</b>") == 1
