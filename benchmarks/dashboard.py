@@ -1,23 +1,19 @@
 """The office dashboard at volume: its server time against the same aggregates as hand-written
-SQL in the same run (issue 4: ratio, and the page's query count).
+SQL in the same run (issues 4 and 10: ratio, and the page's query count).
 
-Seeds the demo at ``BENCH_SCALE`` (default 8: ≈73,000 enrollments — the demo seeder saturates there;
-issue 10's city-scale seed is what reaches 10^5+ rows — the rows the county
-breakdown and the evidence gaps aggregate), then renders ``dashboard:progress`` through the test
-client as the office, and runs the baseline: the department totals of the month's snapshot, the
-pacing series, trainees by county and the evidence-vs-returns comparison, each one SQL statement.
-Both sides are timed ``REPEAT`` times (wall clock, best kept).
+Reads the city-scale campaign (``benchmarks.city_data()``: ``seed_demo --scale city``, or the
+share ``BENCH_CITY`` of it), then renders ``dashboard:progress`` for the campaign's last month
+through the test client as the office, and runs the baseline: the department totals of the
+month's snapshot, the pacing series, trainees by county and the evidence-vs-returns comparison,
+each one SQL statement. Both sides are timed ``REPEAT`` times (wall clock, best kept).
 
-    python -m benchmarks.dashboard          # SQLite in memory, or DATABASE_URL's server
+    python -m benchmarks.dashboard          # SQLite, or DATABASE_URL's server
 """
 
 import datetime
-import os
 import time
 
 REPEAT = 7
-SCALE = int(os.environ.get("BENCH_SCALE", "8"))
-DEMO_TODAY = "2014-07-02T10:00:00"
 
 BASELINE_SQL = (
     # The month's snapshot, summed by department (the department table and bar chart).
@@ -80,26 +76,15 @@ def main() -> None:
         from django.conf import settings
         from django.db import connection
         from django.test import Client
-        from django.test.utils import override_settings
         from django.urls import reverse
 
         from core.models import User
-        from core.services import roles_sync
-        from dashboard import demo
         from training import deadlines
         from training.models import Enrollment, ReportRun
-        from training.services.plan import plan_load
 
-        roles_sync()
-        campaign = plan_load().campaign
-        started = time.perf_counter()
-        with override_settings(
-            DEBUG=True,
-            APP_TODAY=DEMO_TODAY,
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        ):
-            demo.seed(scale=SCALE, log=lambda _line: None)
-        print(f"dashboard_seed_seconds: {time.perf_counter() - started:.1f}")
+        city = benchmarks.city_data()
+        campaign = city["campaign"]
+        print(f"dashboard_seed_seconds: {city['seed_seconds']:.1f}")
         enrollments = Enrollment.objects.count()
         print(f"dashboard_enrollment_rows: {enrollments}")
 

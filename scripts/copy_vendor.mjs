@@ -7,6 +7,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const files = [
   ["bootstrap/dist/css/bootstrap.min.css", "bootstrap/bootstrap.min.css"],
   ["bootstrap/dist/js/bootstrap.bundle.min.js", "bootstrap/bootstrap.bundle.min.js"],
+  // The source maps the two files above name: with DEBUG off, collectstatic's manifest storage
+  // follows every sourceMappingURL and fails on a missing one.
+  ["bootstrap/dist/css/bootstrap.min.css.map", "bootstrap/bootstrap.min.css.map"],
+  ["bootstrap/dist/js/bootstrap.bundle.min.js.map", "bootstrap/bootstrap.bundle.min.js.map"],
   ["echarts/dist/echarts.min.js", "echarts/echarts.min.js"],
   ["echarts/i18n/langZH.js", "echarts/langZH.js"],
 ];

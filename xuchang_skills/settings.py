@@ -39,6 +39,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# How many proxies of ours append to X-Forwarded-For (nginx: 1); the client address is that many
+# entries from the right. Entries further left are the client's own claim and never trusted.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 # A demo clock (DEBUG only): "now" for the campaign pages, so a demo can stand in 2014.
 APP_TODAY = env("APP_TODAY", default="") if DEBUG else ""
 
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tables2",
     "django_filters",
+    "csp",
     "core",
     "training",
     "appraisal",
@@ -72,9 +76,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.SessionTimeoutMiddleware",
+    "core.middleware.PrivatePagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.RequestContextMiddleware",
+    # Last, so it is the first to see a view's exception: a lost database connection → 503.
+    "core.resilience.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "xuchang_skills.urls"
@@ -104,8 +113,25 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling: no server-side cursors (README, city scale).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DISABLE_SERVER_SIDE_CURSORS", default=False
+)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Read replica (core.db_router): with DATABASE_REPLICA_URL set, GET requests to these paths read
+# the campaign's data from the replica; sessions, users and every write stay on the primary.
+REPLICA_READ_APPS = ["training", "appraisal", "dashboard", "subsidies", "awards"]
+REPLICA_READ_PATHS = env.list("REPLICA_READ_PATHS", default=["/progress/", "/bulletins/"])
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Tests read the replica alias from the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+    # Outermost: it only marks the request; the others keep their places.
+    MIDDLEWARE.insert(0, "core.db_router.ReplicaReadsMiddleware")
 
 # ------------------------------------------------------------------------------
 # Authentication
@@ -114,6 +140,20 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
+# Django's model backend behind the login throttle (core.auth).
+AUTHENTICATION_BACKENDS = ["core.auth.ThrottledModelBackend"]
+# Lock a typed user name after this many consecutive failures, for this long (never for ever).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=30 * 60)
+# Password spraying: this many failures from one address, across names, within the window lock
+# the address for LOGIN_IP_LOCKOUT_SECONDS.
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20)
+LOGIN_IP_WINDOW_SECONDS = env.int("LOGIN_IP_WINDOW_SECONDS", default=15 * 60)
+LOGIN_IP_LOCKOUT_SECONDS = env.int("LOGIN_IP_LOCKOUT_SECONDS", default=15 * 60)
+# Optional second factor (authenticator app, RFC 6238) for these roles; the code must follow the
+# password within TOTP_PENDING_SECONDS.
+TOTP_ROLES = env.list("TOTP_ROLES", default=["office", "finance"])
+TOTP_PENDING_SECONDS = env.int("TOTP_PENDING_SECONDS", default=5 * 60)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -154,13 +194,39 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # ------------------------------------------------------------------------------
 # Security (production values whenever DEBUG is off; `check --deploy` is clean)
 # ------------------------------------------------------------------------------
+# Sessions live in the database, so ending a person's sessions (deactivation) is a delete.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+# core.middleware.SessionTimeoutMiddleware: staff (every role but a worker-only account) are
+# signed out after this long idle; everyone this long after login, however active.
+SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
+# The last-seen stamp is rewritten at most this often (not on every request).
+SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline.
+# Inline style *attributes* stay allowed (layout widths in templates; htmx's indicator style):
+# they cannot run code. Nothing may frame the site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -178,6 +244,8 @@ FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 FIELD_ENCRYPTION_OLD_KEYS = env.list("FIELD_ENCRYPTION_OLD_KEYS", default=[])
 # The keyed hash that makes protected values unique must never rotate; defaults to the first key.
 FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
+# A person may reveal at most this many full ID / account numbers in 24 hours (core.reveal).
+REVEAL_DAILY_LIMIT = env.int("REVEAL_DAILY_LIMIT", default=50)
 
 # ------------------------------------------------------------------------------
 # Celery
@@ -199,6 +267,21 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# With CELERY_REPORTS_QUEUE set (docker-compose.yml: "reports"), reports and exports go to that
+# queue, served by workers of their own (`celery worker -Q reports`); unset, one queue does all.
+CELERY_REPORTS_QUEUE = env("CELERY_REPORTS_QUEUE", default="")
+CELERY_TASK_ROUTES = (
+    {
+        name: {"queue": CELERY_REPORTS_QUEUE}
+        for name in (
+            "training.tasks.compute_monthly_progress",
+            "training.tasks.run_institution_assessment",
+            "core.tasks.run_export_job",
+        )
+    }
+    if CELERY_REPORTS_QUEUE
+    else {}
+)
 # The static schedule; each entry names a task that is idempotent per period.
 CELERY_BEAT_SCHEDULE = {
     "monthly-return-reminders": {
@@ -215,6 +298,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.compute_monthly_progress",
         # Daily at 00:05; the task acts only on the day after the campaign's due day (data).
         "schedule": crontab(minute=5, hour=0),
+    },
+    "flush-outbox": {
+        "task": "core.tasks.flush_outbox",
+        # Every minute: follow-up work stored while the broker was down (core.outbox) is sent
+        # as soon as this message itself gets through again.
+        "schedule": crontab(minute="*"),
+    },
+    "close-due-notices": {
+        "task": "core.tasks.close_due_notices",
+        # Daily at 01:00 Beijing time: public notices past their last day close (公示期满).
+        "schedule": crontab(minute=0, hour=1),
     },
     "annual-institution-assessment": {
         "task": "training.tasks.run_institution_assessment",

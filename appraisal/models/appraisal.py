@@ -340,6 +340,8 @@ class Registration(BaseModel):
         indexes = [
             models.Index(fields=["sitting", "status"], name="registration_sitting_idx"),
             models.Index(fields=["occupation", "level", "status"], name="registration_queue_idx"),
+            # The registration list, newest first (the Meta ordering), at city scale.
+            models.Index(fields=["-created_at", "-id"], name="registration_recent_idx"),
         ]
         constraints = [
             # One open registration per person, occupation and level.
