@@ -21,6 +21,7 @@ from awards import permissions as perms
 from awards import selectors as sel
 from awards import services as svc
 from awards.models import AwardKind, Competition, Cycle, CycleCeiling, Winner
+from core.actions import perform
 from core.decorators import public, role_required
 from core.errors import RuleViolation
 from core.roles import Role
@@ -158,12 +159,11 @@ def ceiling_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cycle_close_nominations(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
-    try:
-        svc.cycle_close_nominations(cycle=cycle, actor=request.user)
-    except RuleViolation as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, "推荐已截止，评审委员会可以开始评审。")
+    perform(
+        request,
+        lambda: svc.cycle_close_nominations(cycle=cycle, actor=request.user),
+        success="推荐已截止，评审委员会可以开始评审。",
+    )
     return redirect(_cycle_url(cycle))
 
 
@@ -171,12 +171,11 @@ def cycle_close_nominations(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cycle_notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
-    try:
-        svc.cycle_notice_publish(cycle=cycle, actor=request.user)
-    except RuleViolation as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, "拟表彰人选已公示，公示期内接受异议。")
+    perform(
+        request,
+        lambda: svc.cycle_notice_publish(cycle=cycle, actor=request.user),
+        success="拟表彰人选已公示，公示期内接受异议。",
+    )
     return redirect(_cycle_url(cycle))
 
 
@@ -190,12 +189,11 @@ def cycle_notice_close(request: HttpRequest, pk: int) -> HttpResponse:
     notice = PublicNotice.objects.filter(pk=cycle.notice_id).first()
     if notice is None:
         raise Http404
-    try:
-        notice_close(notice=notice, actor=request.user)
-    except RuleViolation as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, "公示已结束，表彰名单已公布。")
+    perform(
+        request,
+        lambda: notice_close(notice=notice, actor=request.user),
+        success="公示已结束，表彰名单已公布。",
+    )
     return redirect(_cycle_url(cycle))
 
 
@@ -404,12 +402,11 @@ def nomination_recuse(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _member_cycle(request, pk)
-    try:
-        svc.scores_submit(cycle=cycle, actor=request.user)
-    except RuleViolation as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, "评分已提交，不能再修改；现在可以查看其他委员的评分和排名。")
+    perform(
+        request,
+        lambda: svc.scores_submit(cycle=cycle, actor=request.user),
+        success="评分已提交，不能再修改；现在可以查看其他委员的评分和排名。",
+    )
     return redirect("awards:review", pk=cycle.pk)
 
 
@@ -450,14 +447,13 @@ def ranking(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def winner_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     nomination = sel.nomination_get_for_user(user=request.user, pk=pk)
-    try:
-        winner = svc.winner_confirm(nomination=nomination, actor=request.user)
-    except RuleViolation as exc:
-        _fail(request, exc)
-    else:
-        messages.success(
-            request, f"已确定{nomination.worker.name}为{winner.award_kind}（第{winner.slot}名额）。"
-        )
+    perform(
+        request,
+        lambda: svc.winner_confirm(nomination=nomination, actor=request.user),
+        success=lambda winner: (
+            f"已确定{nomination.worker.name}为{winner.award_kind}（第{winner.slot}名额）。"
+        ),
+    )
     return redirect("awards:ranking", pk=nomination.cycle_id)
 
 
@@ -466,12 +462,11 @@ def winner_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def winners_confirm_top(request: HttpRequest, pk: int, kind_pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     kind = get_object_or_404(AwardKind, pk=kind_pk, campaign=cycle.campaign)
-    try:
-        winners = svc.winners_confirm_top(cycle=cycle, award_kind=kind, actor=request.user)
-    except RuleViolation as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, f"已按排名确定{kind}{len(winners)}名。")
+    perform(
+        request,
+        lambda: svc.winners_confirm_top(cycle=cycle, award_kind=kind, actor=request.user),
+        success=lambda winners: f"已按排名确定{kind}{len(winners)}名。",
+    )
     return redirect("awards:ranking", pk=cycle.pk)
 
 
