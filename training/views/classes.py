@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import clock
+from core.actions import perform
 from core.decorators import role_required
 from core.errors import RuleViolation
 from core.permissions import is_office
@@ -567,12 +568,11 @@ def class_roster_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def class_submit(request: HttpRequest, pk: int) -> HttpResponse:
     training_class = _class(request, pk)
-    try:
-        services.class_submit(training_class=training_class, actor=request.user)
-    except RuleViolation as exc:
-        _rule_message(request, exc)
-    else:
-        messages.success(request, "已提交开班审批。")
+    perform(
+        request,
+        lambda: services.class_submit(training_class=training_class, actor=request.user),
+        success="已提交开班审批。",
+    )
     return redirect(_detail_url(training_class))
 
 
@@ -628,12 +628,11 @@ def class_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def class_close(request: HttpRequest, pk: int) -> HttpResponse:
     training_class = _class(request, pk)
-    try:
-        services.class_close(training_class=training_class, actor=request.user)
-    except RuleViolation as exc:
-        _rule_message(request, exc)
-    else:
-        messages.success(request, "班级已结业。")
+    perform(
+        request,
+        lambda: services.class_close(training_class=training_class, actor=request.user),
+        success="班级已结业。",
+    )
     return redirect(_detail_url(training_class))
 
 
@@ -935,17 +934,14 @@ def inspection_assign(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请选择检查人。")
         return redirect(_detail_url(training_class))
-    try:
-        services.inspection_assign(
-            inspection=inspection, inspector=form.cleaned_data["inspector"], actor=request.user
-        )
-    except RuleViolation as exc:
-        _rule_message(request, exc)
-    else:
-        messages.success(
-            request,
-            f"已指派{form.cleaned_data['inspector']}负责{inspection.planned_date:%Y-%m-%d}的抽查。",
-        )
+    inspector = form.cleaned_data["inspector"]
+    perform(
+        request,
+        lambda: services.inspection_assign(
+            inspection=inspection, inspector=inspector, actor=request.user
+        ),
+        success=f"已指派{inspector}负责{inspection.planned_date:%Y-%m-%d}的抽查。",
+    )
     return redirect(_detail_url(training_class))
 
 
@@ -1088,10 +1084,9 @@ def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def order_delete(request: HttpRequest, pk: int) -> HttpResponse:
     order = selectors.order_get_for_user(user=request.user, pk=pk)
-    try:
-        services.order_delete(order=order, actor=request.user)
-    except RuleViolation as exc:
-        _rule_message(request, exc)
-    else:
-        messages.success(request, "已删除订单。")
+    perform(
+        request,
+        lambda: services.order_delete(order=order, actor=request.user),
+        success="已删除订单。",
+    )
     return redirect(reverse("training:order_list"))
