@@ -302,7 +302,7 @@ def seed_awards(*, campaign, scale: int, rng: random.Random, log: Callable[[str]
         winners = seeder.winners(past, expert) + seeder.winners(past, grand)
 
         past = svc.cycle_notice_publish(cycle=past, actor=office)
-        notice = PublicNotice.objects.get(pk=past.notice_id)
+        notice = past.notice
         # The notice ran in May 2014; closing it publishes the cycle (awards' on_close).
         PublicNotice.objects.filter(pk=notice.pk).update(
             starts_on=datetime.date(2014, 5, 5), ends_on=datetime.date(2014, 5, 9)

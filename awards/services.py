@@ -774,8 +774,8 @@ def cycle_notice_publish(*, cycle: Cycle, actor: User) -> Cycle:
         working_days=working_days,
         actor=actor,
     )
-    cycle.notice_id = notice.pk
-    cycle.save(update_fields=["status", "notice_id", "updated_at"])
+    cycle.notice = notice
+    cycle.save(update_fields=["status", "notice", "updated_at"])
     audit_record(
         actor=actor,
         action="awards.cycle_notice_publish",
@@ -792,7 +792,7 @@ def on_notice_close(notice, cleared: list, withheld: list) -> None:
     are revoked; the cycle is published (its honours page goes public)."""
     for winner in withheld:
         winner_revoke(winner=winner, reason="公示期间异议成立，撤销获奖资格。", actor=None)
-    cycle = Cycle.objects.select_for_update().filter(notice_id=notice.pk).first()
+    cycle = Cycle.objects.select_for_update().filter(notice=notice).first()
     if cycle is None or cycle.status != Cycle.Status.NOTICE:
         return
     from_state = _transition(cycle, Cycle.Status.PUBLISHED)

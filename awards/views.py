@@ -182,11 +182,10 @@ def cycle_notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.OFFICE)
 @require_POST
 def cycle_notice_close(request: HttpRequest, pk: int) -> HttpResponse:
-    from core.models import PublicNotice
     from core.notices import notice_close
 
     cycle = _cycle(request, pk)
-    notice = PublicNotice.objects.filter(pk=cycle.notice_id).first()
+    notice = cycle.notice
     if notice is None:
         raise Http404
     perform(
