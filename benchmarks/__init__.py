@@ -111,7 +111,8 @@ def city_data(fraction: float | None = None) -> dict:
     campaign = Campaign.objects.current()
     city = {"campaign": campaign, "moment": city_moment(campaign), "fraction": fraction}
     saved = os.path.join(
-        tempfile.gettempdir(), f"bench_small_{connection.settings_dict['NAME']}.json"
+        tempfile.gettempdir(),
+        f"bench_small_{os.path.basename(str(connection.settings_dict['NAME']))}.json",
     )
     started = time.perf_counter()
     if seeded_fraction(campaign) < small_fraction or not os.path.exists(saved):

@@ -99,6 +99,24 @@ def seed_reports(
     )
 
 
+def refresh_breakdowns(*, campaign: Campaign, log: Callable[[str], None]) -> None:
+    """Rewrite every snapshot's class-record breakdowns (``ReportRun.breakdowns``) from the class
+    records as they now stand. Only for a seeder that has just bulk-written the campaign's history
+    under snapshots computed earlier (the city scale's top-up): those records stand for the past,
+    so the snapshots, published ones included, would have seen them. Never called by the product:
+    a published snapshot is otherwise frozen."""
+    from training.models import ReportRun
+    from training.selectors.evidence import snapshot_breakdowns
+
+    months = list(ReportRun.objects.filter(campaign=campaign).values_list("month", flat=True))
+    with transaction.atomic():
+        for month in months:
+            ReportRun.objects.filter(campaign=campaign, month=month).update(
+                breakdowns=snapshot_breakdowns(campaign=campaign, month=month)
+            )
+    log(f"月度进度：按新增台账重算 {len(months)} 个月的分县和差异数据")
+
+
 def _backdate(campaign: Campaign, computed: list, published: list) -> None:
     """Give the demo's snapshots and bulletins the moments the history would have had: computed
     at 00:05 the day after the due day, published on the 8th at 16:00 (bulk updates of rows

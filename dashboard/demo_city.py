@@ -1222,6 +1222,8 @@ def seed_city(
                 )
             )
         demo.seed_reports(campaign=campaign, scale=1, rng=rng, log=log)
+        if counts:
+            demo.refresh_breakdowns(campaign=campaign, log=log)
     vacuum_analyze()
     log(
         f"城市规模演示数据完成，用时 {time.monotonic() - started:.0f} 秒。运行服务时请设置 "

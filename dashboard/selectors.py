@@ -22,6 +22,7 @@ from dashboard.panels import panels_for_user
 from training import deadlines, reports
 from training import selectors as training_selectors
 from training.models import FIGURE_FIELDS, Campaign, ProgressRow, ReportRun, TrainingCategory
+from training.selectors import evidence
 from training.selectors.ledger import ledger_overdue_for_bulletin
 
 Pace = ProgressRow.Pace
@@ -173,41 +174,8 @@ def progress_category_get_for_user(
     return category
 
 
-def county_breakdown(run: ReportRun) -> list[dict[str, Any]]:
-    """Trainees by county (县市区) up to the end of the report's month, from class records:
-    monthly returns carry no county, the classes do (the institution's county). Counts
-    enrollments of approved or closed classes that ended by the month's end, and how many of
-    them passed. One grouped query."""
-    from django.db.models import Count, Q
-
-    from training import deadlines
-    from training.models import Enrollment, TrainingClass
-
-    month_end = deadlines.next_month(run.month) - datetime.timedelta(days=1)
-    rows = (
-        Enrollment.objects.filter(
-            campaign_id=run.campaign_id,
-            training_class__status__in=[TrainingClass.Status.APPROVED, TrainingClass.Status.CLOSED],
-            training_class__end_date__lte=month_end,
-            training_class__institution__county__isnull=False,
-        )
-        .values(
-            "training_class__institution__county__name",
-            "training_class__institution__county__sort_order",
-        )
-        .annotate(
-            trained=Count("id"), passed=Count("id", filter=Q(result=Enrollment.Result.PASSED))
-        )
-        .order_by("training_class__institution__county__sort_order")
-    )
-    return [
-        {
-            "name": row["training_class__institution__county__name"],
-            "trained": row["trained"],
-            "passed": row["passed"],
-        }
-        for row in rows
-    ]
+#: The dashboard lists the month's largest return-vs-records gaps, this many.
+GAP_LIMIT = 20
 
 
 def _pace_counts(summaries) -> dict[str, int]:
@@ -382,7 +350,9 @@ def city_progress(*, run: ReportRun, months: list[datetime.date]) -> dict[str, A
         "pacing": pacing,
         "pace_counts": _pace_counts(departments),
         "punctuality": punctuality_matrix(run=run, months=months),
-        "counties": county_breakdown(run),
+        # From the snapshot: the class-record aggregates are computed with it, not per request.
+        "counties": evidence.run_counties(run),
+        "gaps": evidence.run_evidence_gaps(run, limit=GAP_LIMIT),
         "charts": charts,
     }
 

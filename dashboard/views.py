@@ -132,8 +132,6 @@ def progress(request):
     }
     if run is not None:
         context.update(selectors.city_progress(run=run, months=months))
-        # Where the returns and the class records disagree most (training delivery evidence).
-        context["gaps"] = evidence.evidence_gaps(campaign=campaign, month=run.month, limit=20)
         context["tolerance"] = evidence.tolerance_percent(campaign.evidence_tolerance)
     return render(request, "dashboard/progress.html", context)
 

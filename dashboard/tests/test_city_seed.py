@@ -240,6 +240,21 @@ def test_24_months_of_returns_for_every_unit_and_a_snapshot_each(seeded):
     assert list(snapshots.values_list("month", flat=True)) == months
 
 
+def test_snapshots_keep_the_breakdowns_of_the_bulk_written_records(seeded):
+    """The snapshots were computed before the city layer was written; the seed refreshes their
+    county and evidence breakdowns, so the dashboard's snapshot reads agree with the records."""
+    from training.selectors.evidence import county_totals, evidence_gaps
+
+    campaign = seeded["campaign"]
+    for run in ReportRun.objects.filter(campaign=campaign).order_by("-month")[:3]:
+        counties = county_totals(campaign=campaign, month=run.month)
+        assert sum(county["trained"] for county in counties) > 0
+        assert run.breakdowns["counties"] == counties
+        assert len(run.breakdowns["evidence_gaps"]) == len(
+            evidence_gaps(campaign=campaign, month=run.month, limit=1000)
+        )
+
+
 def test_records_follow_the_returns(seeded):
     """The city layer shares its enrollments out over category-months in proportion to the
     trained figures the returns reported (less what the small demo already holds there): the

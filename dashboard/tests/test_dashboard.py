@@ -325,7 +325,7 @@ def test_punctuality_matrix_selector_counts_the_year_only(runs):
 
 
 def test_county_breakdown_is_empty_without_class_records_and_the_page_says_why(client, runs):
-    assert selectors.county_breakdown(runs[MAR]) == []
+    assert runs[MAR].breakdowns["counties"] == []
     client.force_login(user_with_role(Role.AUDITOR))
     body = client.get(progress_url()).content.decode()
     assert 'id="counties-pending"' in body
@@ -339,12 +339,42 @@ def test_county_breakdown_counts_class_records_up_to_the_month_end(client, runs,
     make_class(plan, 2, datetime.date(2013, 2, 10), trainees=3, passed=1)
     make_class(plan, 2, datetime.date(2013, 4, 1), trainees=7, passed=7)
     make_class(plan, 3, datetime.date(2013, 3, 5), status="submitted", trainees=9)
-
-    assert selectors.county_breakdown(runs[MAR]) == [{"name": "魏都区", "trained": 8, "passed": 5}]
     client.force_login(user_with_role(Role.AUDITOR))
+
+    # The page reads the snapshot: classes recorded after it was computed show at the recompute.
+    assert 'id="counties-pending"' in client.get(progress_url()).content.decode()
+    run = report_compute(campaign=plan, month=MAR)
+    assert run.breakdowns["counties"] == [{"name": "魏都区", "trained": 8, "passed": 5}]
     body = client.get(progress_url()).content.decode()
     assert 'id="counties-table"' in body
     assert 'id="evidence-gaps"' in body  # the largest return-vs-records gaps
+
+
+def test_snapshot_keeps_the_months_evidence_gaps_and_the_page_shows_them(client, runs, plan):
+    """gxj reported 1 category-1 line each month; the class records now support a different
+    count for March, so the recomputed March snapshot holds that gap and the page lists it."""
+    from training.selectors.evidence import GapRow, evidence_gaps
+    from training.tests.test_evidence import make_class
+
+    make_class(plan, 1, datetime.date(2013, 3, 20), trainees=40, passed=40)
+    run = report_compute(campaign=plan, month=MAR)
+    live = evidence_gaps(campaign=plan, month=MAR, limit=1000)
+    assert live, "the data should produce a gap"
+    assert [GapRow.from_json(gap) for gap in run.breakdowns["evidence_gaps"]] == live
+    client.force_login(user_with_role(Role.AUDITOR))
+    body = client.get(progress_url()).content.decode()
+    assert body.count('class="evidence-gap-row"') == len(live)
+
+
+def test_snapshot_without_breakdowns_is_read_live(client, runs, plan):
+    """A snapshot computed before ``breakdowns`` existed still shows counties and gaps."""
+    from training.tests.test_evidence import make_class
+
+    make_class(plan, 1, datetime.date(2013, 3, 31), trainees=5, passed=4)
+    ReportRun.objects.filter(pk=runs[MAR].pk).update(breakdowns={})
+    client.force_login(user_with_role(Role.AUDITOR))
+    body = client.get(progress_url()).content.decode()
+    assert 'id="counties-table"' in body
 
 
 def test_department_drill_down_shows_categories_and_months(client, runs):

@@ -53,6 +53,11 @@ class ReportRun(BaseModel):
     # City totals, the four rates, headline targets and punctuality counts; Decimals as strings.
     # Layout documented in training.reports.build_totals.
     totals = models.JSONField(_("汇总数据"), default=dict)
+    # What the class records showed when the snapshot was computed, so that no page scans the
+    # campaign's enrollments per request: {"counties": [...], "evidence_gaps": [...]}, written by
+    # training.selectors.evidence.snapshot_breakdowns and read back by its breakdown readers.
+    # Empty on snapshots computed before it existed (the readers then compute it live).
+    breakdowns = models.JSONField(_("台账分项数据"), default=dict, blank=True)
     elapsed_months = models.PositiveSmallIntegerField(_("已过月数"))
     total_months = models.PositiveSmallIntegerField(_("总月数"))
     expected_percent = models.DecimalField(_("时间进度（%）"), max_digits=4, decimal_places=1)

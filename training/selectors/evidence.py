@@ -71,6 +71,10 @@ def is_gap(*, reported: int, evidence: int, tolerance: Decimal) -> bool:
     return largest > 0 and Decimal(abs(reported - evidence)) > tolerance * largest
 
 
+#: A month has at most one line per category and department: the snapshot keeps all its gaps.
+SNAPSHOT_GAP_LIMIT = 1000
+
+
 def tolerance_percent(tolerance: Decimal) -> Decimal:
     """The tolerance as a percentage for people: 0.100 → 10, 0.125 → 12.5."""
     percent = tolerance * 100
@@ -140,7 +144,10 @@ class EvidenceRow:
 
 @dataclass(frozen=True)
 class GapRow:
-    """A category-month of a department where at least one figure is a gap."""
+    """A category-month of a department where at least one figure is a gap.
+
+    ``as_json`` / ``from_json`` carry it through a snapshot's ``breakdowns`` unchanged.
+    """
 
     department_id: int
     department_code: str
@@ -159,6 +166,29 @@ class GapRow:
     @property
     def flagged_labels(self) -> list[str]:
         return [check.reported_label for check in self.figures if check.flagged]
+
+    def as_json(self) -> dict:
+        return {
+            "department_id": self.department_id,
+            "department_code": self.department_code,
+            "department_name": self.department_name,
+            "category_id": self.category_id,
+            "category_number": self.category_number,
+            "category_name": self.category_name,
+            "month": self.month.isoformat(),
+            "figures": [
+                [check.name, check.reported, check.evidence, check.flagged]
+                for check in self.figures
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> GapRow:
+        return cls(
+            **{key: value for key, value in data.items() if key not in ("month", "figures")},
+            month=datetime.date.fromisoformat(data["month"]),
+            figures=[FigureCheck(*figure) for figure in data["figures"]],
+        )
 
 
 def _ran_enrollments(*, campaign: Campaign, start: datetime.date, end: datetime.date) -> QuerySet:
@@ -335,3 +365,55 @@ def _checks(
 def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
     """TruncMonth gives a date on a DateField; be lenient if a backend hands back a datetime."""
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def county_totals(*, campaign: Campaign, month: datetime.date) -> list[dict[str, object]]:
+    """Trainees by county (县市区) up to the end of ``month``, from the class records: monthly
+    returns carry no county, the classes do (the institution's county). Enrollments of classes
+    that ran and ended by the month's end, and how many of them passed. One grouped query."""
+    month_end = deadlines.next_month(deadlines.month_start(month)) - datetime.timedelta(days=1)
+    county = "training_class__institution__county__"
+    rows = (
+        Enrollment.objects.filter(
+            campaign=campaign,
+            training_class__status__in=RAN_STATUSES,
+            training_class__end_date__lte=month_end,
+            training_class__institution__county__isnull=False,
+        )
+        .values(f"{county}name", f"{county}sort_order")
+        .annotate(
+            trained=Count("pk"), passed=Count("pk", filter=Q(result=Enrollment.Result.PASSED))
+        )
+        .order_by(f"{county}sort_order")
+    )
+    return [
+        {"name": row[f"{county}name"], "trained": row["trained"], "passed": row["passed"]}
+        for row in rows
+    ]
+
+
+def snapshot_breakdowns(*, campaign: Campaign, month: datetime.date) -> dict:
+    """The class-record figures a month's progress snapshot keeps (``ReportRun.breakdowns``):
+    the county totals and every evidence gap of the month, largest first. Three queries."""
+    return {
+        "counties": county_totals(campaign=campaign, month=month),
+        "evidence_gaps": [
+            gap.as_json()
+            for gap in evidence_gaps(campaign=campaign, month=month, limit=SNAPSHOT_GAP_LIMIT)
+        ],
+    }
+
+
+def run_counties(run) -> list[dict[str, object]]:
+    """A snapshot's county totals (computed live for a snapshot older than ``breakdowns``)."""
+    if "counties" in run.breakdowns:
+        return run.breakdowns["counties"]
+    return county_totals(campaign=run.campaign, month=run.month)
+
+
+def run_evidence_gaps(run, *, limit: int = 20) -> list[GapRow]:
+    """A snapshot's largest evidence gaps (computed live for a snapshot older than
+    ``breakdowns``)."""
+    if "evidence_gaps" in run.breakdowns:
+        return [GapRow.from_json(gap) for gap in run.breakdowns["evidence_gaps"][:limit]]
+    return evidence_gaps(campaign=run.campaign, month=run.month, limit=limit)

@@ -40,6 +40,7 @@ from training.reports import (
     punctuality_of,
     summarize,
 )
+from training.selectors.evidence import snapshot_breakdowns
 
 
 def _refuse_if_published(run: ReportRun | None) -> None:
@@ -195,6 +196,7 @@ def report_compute(
         "computed_at": clock.now(),
         "computed_by": actor,
         "totals": totals,
+        "breakdowns": snapshot_breakdowns(campaign=campaign, month=month),
         "elapsed_months": pacing.elapsed_months,
         "total_months": pacing.total_months,
         "expected_percent": pacing.expected_percent,
