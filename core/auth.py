@@ -218,6 +218,32 @@ def login_unlock(*, throttle: LoginThrottle, reason: str, actor) -> LoginThrottl
     return row
 
 
+@transaction.atomic
+def login_throttles_purge() -> int:
+    """Delete the failure counters nobody needs any more (beat: daily): rows with no lock in
+    force whose last failure is older than ``LOGIN_THROTTLE_RETENTION_SECONDS``. Without it the
+    table keeps one row per name ever mistyped and per address ever seen, and a name's count of
+    failures, which only a success resets, would add up over months into a lock. One audit row
+    with the count when anything was deleted."""
+    from core.services import audit_record
+
+    now = _now()
+    cutoff = now - datetime.timedelta(seconds=_setting("LOGIN_THROTTLE_RETENTION_SECONDS"))
+    stale = LoginThrottle.objects.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lte=now),
+        Q(last_failure_at__isnull=True) | Q(last_failure_at__lt=cutoff),
+    )
+    deleted, _by_model = stale.delete()
+    if deleted:
+        audit_record(
+            actor=None,
+            action="auth.throttle_purge",
+            changes={"deleted": deleted, "before": cutoff.isoformat()},
+            to_state="purged",
+        )
+    return deleted
+
+
 def active_locks():
     """Locks in force now, for the office's page."""
     return LoginThrottle.objects.filter(locked_until__gt=_now()).order_by("locked_until")

@@ -52,8 +52,13 @@ class SessionTimeoutMiddleware:
     The request then goes on as anonymous, so a protected page sends the person to the login page
     with a message, and a public page still works. The last-seen stamp is written at most once per
     ``SESSION_ACTIVITY_RESOLUTION_SECONDS``, so most requests do not rewrite the session.
+    A page's own background polling (the export progress, every 2 s) sends ``BACKGROUND_HEADER``
+    and does not count as activity: an unattended screen left polling still times out. (A client
+    that sends the header only shortens its own session.)
     Place after AuthenticationMiddleware and MessageMiddleware.
     """
+
+    BACKGROUND_HEADER = "X-Background-Poll"
 
     def __init__(self, get_response):
         from core import auth  # registers the login stamp; imported here to avoid a cycle
@@ -90,6 +95,8 @@ class SessionTimeoutMiddleware:
                 if why == "idle"
                 else "本次登录已超过最长时限，请重新登录。",
             )
+            return
+        if request.headers.get(self.BACKGROUND_HEADER) == "1":
             return
         seen_at = int(session.get(auth.SESSION_SEEN_AT, 0))
         if now - seen_at >= int(settings.SESSION_ACTIVITY_RESOLUTION_SECONDS):

@@ -40,3 +40,11 @@ def flush_outbox() -> int:
     from core.outbox import outbox_flush
 
     return outbox_flush()
+
+
+@shared_task(acks_late=True)
+def purge_login_throttles() -> int:
+    """Beat: daily. Deletes stale failed-login counters. Idempotent."""
+    from core.auth import login_throttles_purge
+
+    return login_throttles_purge()

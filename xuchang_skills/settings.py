@@ -150,6 +150,10 @@ LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=30 * 60)
 LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20)
 LOGIN_IP_WINDOW_SECONDS = env.int("LOGIN_IP_WINDOW_SECONDS", default=15 * 60)
 LOGIN_IP_LOCKOUT_SECONDS = env.int("LOGIN_IP_LOCKOUT_SECONDS", default=15 * 60)
+# Failure counters with no lock in force and no failure for this long are deleted (daily job).
+LOGIN_THROTTLE_RETENTION_SECONDS = env.int(
+    "LOGIN_THROTTLE_RETENTION_SECONDS", default=24 * 60 * 60
+)
 # Optional second factor (authenticator app, RFC 6238) for these roles; the code must follow the
 # password within TOTP_PENDING_SECONDS.
 TOTP_ROLES = env.list("TOTP_ROLES", default=["office", "finance"])
@@ -309,6 +313,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.close_due_notices",
         # Daily at 01:00 Beijing time: public notices past their last day close (公示期满).
         "schedule": crontab(minute=0, hour=1),
+    },
+    "purge-login-throttles": {
+        "task": "core.tasks.purge_login_throttles",
+        # Daily at 03:30: stale failed-login counters (core.auth.login_throttles_purge).
+        "schedule": crontab(minute=30, hour=3),
     },
     "annual-institution-assessment": {
         "task": "training.tasks.run_institution_assessment",

@@ -73,6 +73,31 @@ def test_activity_keeps_a_staff_session_alive(client, frozen):
         assert signed_in(client), step
 
 
+def test_background_polling_does_not_keep_an_idle_staff_session_alive(client, frozen):
+    """The export page polls every 2 s; an office computer left on it still times out. The same
+    requests without the header (a person clicking) would keep it alive."""
+    client.force_login(user_with_role(Role.OFFICE))
+    for minute in range(1, 30):
+        frozen.move_to(later(minute * 60), tick=False)
+        client.get(reverse("core:healthz"), headers={"X-Background-Poll": "1"})
+        assert signed_in(client), minute
+    frozen.move_to(later(IDLE), tick=False)
+    client.get(reverse("core:healthz"), headers={"X-Background-Poll": "1"})
+    assert not signed_in(client)
+
+
+def test_the_export_progress_poll_sends_the_background_header(client, roles):
+    from core.models import ExportJob
+
+    office = user_with_role(Role.OFFICE)
+    job = ExportJob.objects.create(kind="audit_workbook", requested_by=office)
+    client.force_login(office)
+    url = reverse("dashboard:export_job_detail", args=[job.pk])
+    body = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 2s"' in body
+    assert """hx-headers='{"X-Background-Poll": "1"}'""" in body
+
+
 def test_a_worker_is_not_signed_out_for_idling(client, frozen):
     client.force_login(user_with_role(Role.WORKER))
     frozen.move_to(later(IDLE * 4), tick=False)

@@ -343,3 +343,30 @@ def test_a_spoofed_forwarded_for_cannot_dodge_the_address_limit(client, alice, s
         HTTP_X_FORWARDED_FOR="198.18.1.1, 203.0.113.77",
     )
     assert response.status_code == 429
+
+
+def test_stale_counters_are_purged_and_locks_in_force_and_recent_ones_kept(
+    client, alice, time_machine
+):
+    """The daily job deletes counters with no lock in force and no failure within the retention;
+    a lock in force and a recent failure survive it; the stale count no longer adds up."""
+    from core.tasks import purge_login_throttles
+
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    time_machine.move_to(start, tick=False)
+    fail(client, "alice", settings.LOGIN_FAILURE_LIMIT - 1, ip="10.0.0.1")  # stale by tomorrow
+    retention = datetime.timedelta(seconds=settings.LOGIN_THROTTLE_RETENTION_SECONDS)
+    time_machine.move_to(start + retention, tick=False)
+    fail(client, "mallory", settings.LOGIN_FAILURE_LIMIT, ip="10.0.0.2")  # locked now
+    time_machine.move_to(start + retention + datetime.timedelta(seconds=1), tick=False)
+
+    assert purge_login_throttles.delay().get() == 2  # alice's name and 10.0.0.1
+    left = set(LoginThrottle.objects.values_list("scope", "key"))
+    assert left == {("user", "mallory"), ("ip", "10.0.0.2")}
+    row = AuditEvent.objects.get(action="auth.throttle_purge")
+    assert row.changes["deleted"] == 2
+    # Alice's four old failures are gone: one more does not lock her.
+    fail(client, "alice", 1, ip="10.0.0.3")
+    assert attempt(client, "alice", PASSWORD, ip="10.0.0.3").status_code == 302
+    assert purge_login_throttles.delay().get() == 0
+    assert AuditEvent.objects.filter(action="auth.throttle_purge").count() == 1
