@@ -618,6 +618,8 @@ class _AppraisalSeeder:
         acting = self.people.enterprise or self.people.office or self.people.reviewer
         decider = self.people.reviewer
         if acting.pk == decider.pk:
+            # The requester of a "双一" exception may not decide it: without an office or
+            # enterprise account there is nobody to request one, so no candidates are made.
             acting = self.people.office
         employees, prior, plans = [], [], []
         for pilot, codes, _items in self.pilot_rows:
@@ -631,7 +633,7 @@ class _AppraisalSeeder:
                 level = rng.choice(pilot.levels)
                 code = rng.choice([c for c in codes if c in self.occupations])
                 # Every fifth is a "双一" candidate without the certificate below.
-                exceptional = index % 5 == 4
+                exceptional = index % 5 == 4 and acting is not None
                 employees.append(worker)
                 plans.append((pilot, worker, self.occupations[code], level, exceptional))
         _bulk(Worker, employees)
@@ -718,7 +720,7 @@ class _AppraisalSeeder:
                         years_in_trade=self.years_for(level),
                         evaluated_on=evaluated_on,
                         exception=exception,
-                        recorded_by=acting,
+                        recorded_by=acting or decider,
                     ),
                     passed,
                 )

@@ -231,7 +231,17 @@ def competition_create(
         held_on=held_on,
         organiser=(organiser or "").strip(),
     )
-    audit_record(actor=actor, action="awards.competition_create", obj=competition)
+    audit_record(
+        actor=actor,
+        action="awards.competition_create",
+        obj=competition,
+        changes={
+            "name": competition.name,
+            "occupation": competition.occupation_id,
+            "held_on": held_on.isoformat(),
+            "organiser": competition.organiser,
+        },
+    )
     return competition
 
 
@@ -688,13 +698,17 @@ def winners_confirm_top(*, cycle: Cycle, award_kind: AwardKind, actor: User) -> 
 
 
 @transaction.atomic
-def winner_revoke(*, winner: Winner, reason: str, actor: User | None) -> Winner:
-    """Revoke a winner: by the office during review (a wrong confirmation), or by the system
-    when an objection to them is upheld in the public notice (``actor=None``)."""
-    if actor is not None:
+def winner_revoke(
+    *, winner: Winner, reason: str, actor: User | None, upheld_objection: bool = False
+) -> Winner:
+    """Revoke a winner: by the office during review (a wrong confirmation), or when an objection
+    to them was upheld in the public notice (``upheld_objection``: called by the notice's close,
+    whose ``actor`` — None for the daily job — the row names; the objection was decided by its
+    resolver, so no role or stage check here)."""
+    if actor is not None and not upheld_objection:
         _require(perms.is_office(actor))
     winner = Winner.objects.select_for_update().get(pk=winner.pk)
-    if actor is not None and winner.cycle.status != Cycle.Status.REVIEWING:
+    if not upheld_objection and winner.cycle.status != Cycle.Status.REVIEWING:
         raise RuleViolation("公示开始后只能通过异议核查撤销获奖资格。", code="revoke_stage")
     if not (reason or "").strip():
         raise ValidationError({"reason": ["请填写撤销原因。"]})
@@ -787,11 +801,17 @@ def cycle_notice_publish(*, cycle: Cycle, actor: User) -> Cycle:
     return cycle
 
 
-def on_notice_close(notice, cleared: list, withheld: list) -> None:
+def on_notice_close(notice, cleared: list, withheld: list, actor: User | None) -> None:
     """core.notices callback (inside the closing transaction): winners with an upheld objection
-    are revoked; the cycle is published (its honours page goes public)."""
+    are revoked; the cycle is published (its honours page goes public). ``actor`` closed the
+    notice (None: the daily job); the rows it causes name them."""
     for winner in withheld:
-        winner_revoke(winner=winner, reason="公示期间异议成立，撤销获奖资格。", actor=None)
+        winner_revoke(
+            winner=winner,
+            reason="公示期间异议成立，撤销获奖资格。",
+            actor=actor,
+            upheld_objection=True,
+        )
     cycle = Cycle.objects.select_for_update().filter(notice=notice).first()
     if cycle is None or cycle.status != Cycle.Status.NOTICE:
         return
@@ -799,7 +819,7 @@ def on_notice_close(notice, cleared: list, withheld: list) -> None:
     cycle.published_at = clock.now()
     cycle.save(update_fields=["status", "published_at", "updated_at"])
     audit_record(
-        actor=None,
+        actor=actor,
         action="awards.cycle_publish",
         obj=cycle,
         from_state=from_state,
@@ -889,24 +909,24 @@ def prize_batch_create(*, cycle: Cycle, actor: User):
     return batch
 
 
-def on_prize_paid(winner: Winner, line) -> None:
+def on_prize_paid(winner: Winner, line, actor: User | None) -> None:
     """core.payments callback, inside the transaction recording the bank's result."""
     winner = Winner.objects.select_for_update().get(pk=winner.pk)
     winner.paid_at = clock.now()
     winner.paid_amount = line.amount
     winner.save(update_fields=["paid_at", "paid_amount", "updated_at"])
     audit_record(
-        actor=None,
+        actor=actor,
         action="awards.prize_paid",
         obj=winner,
         changes={"line": line.pk, "amount": str(line.amount)},
     )
 
 
-def on_prize_failed(winner: Winner, line) -> None:
+def on_prize_failed(winner: Winner, line, actor: User | None) -> None:
     """core.payments callback: the winner goes back to the ready list (a new batch may pay)."""
     audit_record(
-        actor=None,
+        actor=actor,
         action="awards.prize_failed",
         obj=winner,
         changes={"line": line.pk},

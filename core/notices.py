@@ -42,7 +42,8 @@ CENT = Decimal("0.01")
 # Registry
 # --------------------------------------------------------------------------------------------
 
-OnClose = Callable[[PublicNotice, list[Any], list[Any]], None]
+# (notice, cleared, withheld, actor): actor None when the daily job closed the notice.
+OnClose = Callable[[PublicNotice, list[Any], list[Any], "User | None"], None]
 OnWithheld = Callable[[Any, Objection], None]
 
 
@@ -70,7 +71,8 @@ def register_notice_kind(
 ) -> NoticeKind:
     """Register (or replace) an app's notice kind; call from ``AppConfig.ready``.
 
-    ``on_close(notice, cleared_objects, withheld_objects)`` runs inside the closing transaction;
+    ``on_close(notice, cleared_objects, withheld_objects, actor)`` runs inside the closing
+    transaction (``actor`` None: the daily job closed it);
     ``on_item_withheld(obj, objection)`` runs inside the transaction that upholds an objection.
     Objects are passed locked (``select_for_update``).
     """
@@ -452,7 +454,7 @@ def notice_close(
             "withheld": [i.pk for i in withheld],
         },
     )
-    registration.on_close(notice, _objects_for(cleared), _objects_for(withheld))
+    registration.on_close(notice, _objects_for(cleared), _objects_for(withheld), actor)
     return notice
 
 

@@ -49,7 +49,8 @@ CENT = Decimal("0.01")
 # Registry
 # --------------------------------------------------------------------------------------------
 
-LineCallback = Callable[[Any, PaymentLine], None]
+# (object, line, actor): the actor is the person whose action ran the callback.
+LineCallback = Callable[[Any, PaymentLine, "User | None"], None]
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,10 @@ def register_payment_kind(
 ) -> PaymentKind:
     """Register (or replace) an app's payment kind; call from ``AppConfig.ready``.
 
-    ``on_paid(obj, line)`` / ``on_failed(obj, line)`` run in the transaction that records the
-    bank's result; ``on_cancelled(obj, line)`` in the one that cancels a draft batch (so the app
-    can put the object back on its ready list). Objects are passed locked.
+    ``on_paid(obj, line, actor)`` / ``on_failed(obj, line, actor)`` run in the transaction that
+    records the bank's result; ``on_cancelled(obj, line, actor)`` in the one that cancels a draft
+    batch (so the app can put the object back on its ready list). Objects are passed locked;
+    ``actor`` is the finance user who acted, for the app's own audit rows.
     """
     registration = PaymentKind(
         kind=kind,
@@ -366,7 +368,7 @@ def batch_cancel(*, batch: PaymentBatch, actor: User, reason: str) -> PaymentBat
         line.status = PaymentLine.Status.CANCELLED
         line.save(update_fields=["status", "updated_at"])
         if registration.on_cancelled is not None and objects.get(line.pk) is not None:
-            registration.on_cancelled(objects[line.pk], line)
+            registration.on_cancelled(objects[line.pk], line, actor)
     batch.status = PaymentBatch.Status.CANCELLED
     batch.cancelled_reason = reason
     batch.save(update_fields=["status", "cancelled_reason", "updated_at"])
@@ -470,7 +472,12 @@ def batch_bank_file_download(*, batch: PaymentBatch, actor: User) -> bytes:
     if not _has_any_role(actor, registration.preparers | registration.approvers):
         raise PermissionDenied
     data = batch_bank_file(batch=batch)
-    audit_record(actor=actor, action="payment.bank_file_download", obj=batch)
+    audit_record(
+        actor=actor,
+        action="payment.bank_file_download",
+        obj=batch,
+        changes={"lines": batch.line_count, "total": str(batch.total_amount)},
+    )
     return data
 
 
@@ -533,9 +540,9 @@ def _record(
     )
     if target is not None:
         if paid:
-            registration.on_paid(target, line)
+            registration.on_paid(target, line, actor)
         else:
-            registration.on_failed(target, line)
+            registration.on_failed(target, line, actor)
     return line
 
 

@@ -333,8 +333,8 @@ def pilot_create(*, data: PilotInput, actor: User) -> PilotEnterprise:
 def pilot_update(*, pilot: PilotEnterprise, data: PilotInput, actor: User) -> PilotEnterprise:
     """Change a pilot's details. A new size class applies to evaluations from now on (those
     recorded keep the class they were made under). Side effect: AuditEvent
-    ``appraisal.pilot_update`` with the changed fields. Raises PermissionDenied,
-    ValidationError."""
+    ``appraisal.pilot_update`` with the changed fields (none when nothing changed). Raises
+    PermissionDenied, ValidationError."""
     if not can_manage_pilots(actor):
         raise PermissionDenied
     locked = PilotEnterprise.objects.select_for_update().get(pk=pilot.pk)
@@ -349,11 +349,13 @@ def pilot_update(*, pilot: PilotEnterprise, data: PilotInput, actor: User) -> Pi
             setattr(locked, field, value)
     before_codes = sorted(locked.occupations.values_list("code", flat=True))
     after_codes = sorted(o.code for o in data.occupations)
-    _save_pilot(locked)
     if before_codes != after_codes:
         locked.occupations.set(data.occupations)
         changes["occupations"] = [before_codes, after_codes]
-    audit_record(actor=actor, action="appraisal.pilot_update", obj=locked, changes=changes)
+    # Saving the form unchanged is no action: no row without an outcome in the trail.
+    if changes:
+        _save_pilot(locked)
+        audit_record(actor=actor, action="appraisal.pilot_update", obj=locked, changes=changes)
     return locked
 
 

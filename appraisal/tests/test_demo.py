@@ -207,3 +207,19 @@ def test_dashboard_headline_gauges_equal_the_seeded_results_and_certificates(his
     ).count()
     assert targets["appraisal"]["achieved"] == results > 0
     assert targets["high_skilled"]["achieved"] == high > 0
+
+
+def test_a_reviewer_alone_is_enough_no_exception_is_requested_by_its_decider(history):
+    """With no office or enterprise account nobody may request a "双一" exception (the reviewer
+    decides them): the seeder makes no candidates instead of failing."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    from core.models import User
+
+    User.objects.filter(username__in=["office", "enterprise"]).update(
+        username=Concat(Value("renamed_"), "username")
+    )
+    seed(history)
+    assert Registration.objects.exists()
+    assert not DualOneException.objects.exists()

@@ -166,6 +166,12 @@ def test_pilot_update_records_what_changed(world):
     assert set(event.changes) == {"size_class", "occupations"}
 
 
+def test_pilot_saved_unchanged_writes_no_audit_row(world):
+    pilot = svc.pilot_create(data=pilot_input(), actor=world["reviewer"])
+    svc.pilot_update(pilot=pilot, data=pilot_input(), actor=world["reviewer"])
+    assert not AuditEvent.objects.filter(action="appraisal.pilot_update").exists()
+
+
 # ---- "四个一" checklist --------------------------------------------------------------------
 
 

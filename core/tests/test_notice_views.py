@@ -22,7 +22,9 @@ MONDAY = datetime.date(2014, 6, 2)
 def kind():
     closed = []
     notices.register_notice_kind(
-        KIND, on_close=lambda n, c, w: closed.append((n.pk, len(c), len(w))), label="测试公示"
+        KIND,
+        on_close=lambda n, c, w, _actor: closed.append((n.pk, len(c), len(w))),
+        label="测试公示",
     )
     yield closed
     notices._KINDS.pop(KIND, None)

@@ -34,11 +34,13 @@ class Calls:
     def __init__(self):
         self.closed = []
         self.withheld = []
+        self.actors = []
 
-    def on_close(self, notice, cleared, withheld):
+    def on_close(self, notice, cleared, withheld, actor):
         self.closed.append(
             (notice.pk, sorted(o.pk for o in cleared), sorted(o.pk for o in withheld))
         )
+        self.actors.append(actor)
 
     def on_item_withheld(self, obj, objection):
         self.withheld.append((obj.pk, objection.pk))
@@ -256,6 +258,8 @@ def test_close_refused_on_last_day_allowed_the_day_after(calls, today, reviewer)
     closed = notice_close(notice=notice, actor=reviewer)
     assert closed.status == PublicNotice.Status.CLOSED
     assert closed.closed_at is not None
+    # The kind's callback learns who closed it, for the rows it writes in turn.
+    assert calls.actors == [reviewer]
 
 
 def test_close_refused_while_objection_open(calls, today, reviewer):

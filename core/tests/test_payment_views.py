@@ -23,7 +23,10 @@ ACCOUNT = "6222020200112233445"
 @pytest.fixture
 def kind():
     payments.register_payment_kind(
-        KIND, on_paid=lambda obj, line: None, on_failed=lambda obj, line: None, label="测试"
+        KIND,
+        on_paid=lambda obj, line, _actor: None,
+        on_failed=lambda obj, line, _actor: None,
+        label="测试",
     )
     yield
     payments._KINDS.pop(KIND, None)

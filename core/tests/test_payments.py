@@ -35,6 +35,7 @@ ACCOUNT = "6222020200112233445"
 class Calls:
     def __init__(self):
         self.paid, self.failed, self.cancelled = [], [], []
+        self.actors = []
 
 
 @pytest.fixture
@@ -42,9 +43,12 @@ def calls():
     recorder = Calls()
     payments.register_payment_kind(
         KIND,
-        on_paid=lambda obj, line: recorder.paid.append(obj.pk),
-        on_failed=lambda obj, line: recorder.failed.append((obj.pk, line.failure_reason)),
-        on_cancelled=lambda obj, line: recorder.cancelled.append(obj.pk),
+        on_paid=lambda obj, line, _actor: recorder.paid.append(obj.pk),
+        on_failed=lambda obj, line, _actor: recorder.failed.append((obj.pk, line.failure_reason)),
+        on_cancelled=lambda obj, line, actor: (
+            recorder.cancelled.append(obj.pk),
+            recorder.actors.append(actor),
+        ),
         label="测试",
     )
     yield recorder
@@ -210,6 +214,7 @@ def test_cancel_draft_frees_objects(calls, maker):
         batch_cancel(batch=batch, actor=maker, reason="")
     batch_cancel(batch=batch, actor=maker, reason="金额有误")
     assert calls.cancelled == [dept.pk]
+    assert calls.actors == [maker]  # the callback learns who cancelled
     assert batch.lines.get().status == PaymentLine.Status.CANCELLED
     _batch(maker, dept)  # free again
 

@@ -109,14 +109,17 @@ def claims_notice_publish(
     )
 
 
-def on_notice_close(notice: PublicNotice, cleared: list, withheld: list) -> None:
-    """``core.notices`` callback, inside the closing transaction (claims arrive locked)."""
+def on_notice_close(
+    notice: PublicNotice, cleared: list, withheld: list, actor: User | None
+) -> None:
+    """``core.notices`` callback, inside the closing transaction (claims arrive locked);
+    ``actor`` closed the notice (None: the daily job)."""
     for claim in cleared:
         if claim.status == Status.IN_NOTICE:
             claim_move(
                 claim,
                 Status.READY,
-                actor=None,
+                actor=actor,
                 reason=f"公示期满无异议（{notice.title}），待拨付。",
                 action="subsidies.claim.notice_cleared",
             )
@@ -138,7 +141,7 @@ def on_notice_close(notice: PublicNotice, cleared: list, withheld: list) -> None
         claim_move(
             claim,
             Status.REFUSED,
-            actor=None,
+            actor=actor,
             reason=reason,
             action="subsidies.claim.notice_withheld",
         )

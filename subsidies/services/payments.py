@@ -118,7 +118,7 @@ def claims_batch_create(*, claim_ids: list[int], actor: User) -> PaymentBatch:
     return batch
 
 
-def on_paid(claim: SubsidyClaim, line: PaymentLine) -> None:
+def on_paid(claim: SubsidyClaim, line: PaymentLine, actor: User | None) -> None:
     claim.paid_at = clock.now()
     claim_move(
         claim,
@@ -129,7 +129,7 @@ def on_paid(claim: SubsidyClaim, line: PaymentLine) -> None:
     )
 
 
-def on_failed(claim: SubsidyClaim, line: PaymentLine) -> None:
+def on_failed(claim: SubsidyClaim, line: PaymentLine, actor: User | None) -> None:
     claim_move(
         claim,
         Status.FAILED,
@@ -139,13 +139,14 @@ def on_failed(claim: SubsidyClaim, line: PaymentLine) -> None:
     )
 
 
-def on_cancelled(claim: SubsidyClaim, line: PaymentLine) -> None:
+def on_cancelled(claim: SubsidyClaim, line: PaymentLine, actor: User | None) -> None:
+    """``actor``: the finance user who cancelled the batch."""
     if claim.status != Status.IN_PAYMENT:
         return
     reason = f"拨付批次 {line.batch.number} 已作废，待重新生成批次。"
     # Nothing went to the bank: the claim is back on the ready list for a new batch.
     claim_move(
-        claim, Status.READY, actor=None, reason=reason, action="subsidies.claim.batch_cancelled"
+        claim, Status.READY, actor=actor, reason=reason, action="subsidies.claim.batch_cancelled"
     )
 
 

@@ -360,7 +360,14 @@ def class_update(
                 _("花名册中有学员本期已参加过享受补贴的培训，不能改为享受培训补贴"),
                 code="already_subsidised",
             ) from None
-    audit_record(actor=actor, action="class.update", obj=training_class, changes=changes)
+    # The state it is left in is the outcome even of a save that changed no field.
+    audit_record(
+        actor=actor,
+        action="class.update",
+        obj=training_class,
+        to_state=training_class.status,
+        changes=changes,
+    )
     return training_class
 
 
@@ -1187,7 +1194,8 @@ def order_create(*, campaign: Campaign, data: OrderInput, actor: User) -> Cooper
 @transaction.atomic
 def order_update(*, order: CooperationOrder, data: OrderInput, actor: User) -> CooperationOrder:
     """Change an order. Its institution and occupation are fixed once a class is linked to it.
-    Writes ``order.update``. Raises PermissionDenied, RuleViolation, ValidationError."""
+    Writes ``order.update`` when something changed. Raises PermissionDenied, RuleViolation,
+    ValidationError."""
     if not perms.can_manage_order(actor, order.institution_id) or not perms.can_manage_order(
         actor, data.institution.pk
     ):
@@ -1224,12 +1232,9 @@ def order_update(*, order: CooperationOrder, data: OrderInput, actor: User) -> C
         "year": str(order.year),
         "yearly_target": str(order.yearly_target),
     }
-    audit_record(
-        actor=actor,
-        action="order.update",
-        obj=order,
-        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
-    )
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:  # saving the form unchanged is no change to record
+        audit_record(actor=actor, action="order.update", obj=order, changes=changes)
     return order
 
 
@@ -1242,5 +1247,17 @@ def order_delete(*, order: CooperationOrder, actor: User) -> None:
     order = CooperationOrder.objects.select_for_update().get(pk=order.pk)
     if order.classes.exists():
         raise RuleViolation(_("已有培训班关联该订单，不能删除"), code="linked")
-    audit_record(actor=actor, action="order.delete", obj=order)
+    # The row keeps what the order was: nothing else will once it is gone.
+    audit_record(
+        actor=actor,
+        action="order.delete",
+        obj=order,
+        changes={
+            "enterprise": order.enterprise,
+            "institution": str(order.institution),
+            "occupation": str(order.occupation),
+            "year": order.year,
+            "yearly_target": order.yearly_target,
+        },
+    )
     order.delete()

@@ -71,8 +71,9 @@ FINDING_VERDICTS = (Inspection.Verdict.ISSUES, Inspection.Verdict.SERIOUS)
 
 
 def _audit_value(value: Any) -> Any:
-    """A value as it can sit in AuditEvent.changes (JSON)."""
-    if value is None or isinstance(value, bool | int | str):
+    """A value as it can sit in AuditEvent.changes (JSON); a list (an assessment's reasons, its
+    sentences) stays a list rather than becoming its Python repr."""
+    if value is None or isinstance(value, bool | int | str | list):
         return value
     if isinstance(value, datetime.date):
         return value.isoformat()

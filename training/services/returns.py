@@ -222,7 +222,10 @@ def return_save(
         for name, value in values.items():
             if old.get(name, 0) != value or category.pk not in before:
                 changes[f"{category.number}.{name}"] = [old.get(name), value]
-    audit_record(actor=actor, action="monthly_return.save", obj=ret, changes=changes)
+    # The state it is left in is the outcome even of a save that changed no figure.
+    audit_record(
+        actor=actor, action="monthly_return.save", obj=ret, to_state=ret.status, changes=changes
+    )
     return ret
 
 
@@ -374,7 +377,12 @@ def unlocks_close_expired(*, actor: User | None = None) -> int:
     for unlock in expired:
         unlock.closed_at = now
         unlock.save(update_fields=["closed_at", "updated_at"])
-        audit_record(actor=actor, action="monthly_return.unlock_expired", obj=unlock)
+        audit_record(
+            actor=actor,
+            action="monthly_return.unlock_expired",
+            obj=unlock,
+            changes={"expires_at": unlock.expires_at.isoformat(), "closed_at": now.isoformat()},
+        )
     return len(expired)
 
 

@@ -37,9 +37,9 @@ def payment_results_context(*, campaign, stack) -> UploadContext:
     batch is the foreign row."""
     payments.register_payment_kind(
         KIND,
-        on_paid=lambda obj, line: None,
-        on_failed=lambda obj, line: None,
-        on_cancelled=lambda obj, line: None,
+        on_paid=lambda obj, line, _actor: None,
+        on_failed=lambda obj, line, _actor: None,
+        on_cancelled=lambda obj, line, _actor: None,
         label="恶意文件测试",
     )
     stack.callback(payments._KINDS.pop, KIND, None)
