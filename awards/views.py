@@ -21,7 +21,7 @@ from awards import permissions as perms
 from awards import selectors as sel
 from awards import services as svc
 from awards.models import AwardKind, Competition, Cycle, CycleCeiling, Winner
-from core.actions import perform
+from core.actions import perform, submit
 from core.decorators import public, role_required
 from core.errors import RuleViolation
 from core.roles import Role
@@ -78,20 +78,18 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                cycle = svc.cycle_open(
+            cycle = submit(
+                form,
+                lambda: svc.cycle_open(
                     campaign=campaign,
                     first_year=data["first_year"],
                     nomination_opens=data["nomination_opens"],
                     nomination_closes=data["nomination_closes"],
                     members=list(data["members"]),
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-            else:
+                ),
+            )
+            if cycle is not None:
                 messages.success(request, f"已发起“{cycle.title}”，各推荐单位可在推荐期内推荐。")
                 return redirect(_cycle_url(cycle))
         return render(request, "awards/cycle_create.html", {"form": form}, status=400)
@@ -215,8 +213,9 @@ def nomination_create(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "awards/nomination_create.html", context)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            nomination = svc.nomination_create(
+        nomination = submit(
+            form,
+            lambda: svc.nomination_create(
                 cycle=cycle,
                 data=svc.NominationInput(
                     award_kind=data["award_kind"],
@@ -228,12 +227,9 @@ def nomination_create(request: HttpRequest, pk: int) -> HttpResponse:
                     document=data.get("document"),
                 ),
                 actor=request.user,
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if nomination is not None:
             messages.success(
                 request, f"已推荐{nomination.worker.name}为{nomination.award_kind}候选人。"
             )
@@ -352,13 +348,13 @@ def nomination_score(request: HttpRequest, pk: int) -> HttpResponse:
         )
     form = forms.ScoreForm(request.POST, criteria=criteria)
     if form.is_valid():
-        try:
-            svc.scores_record(nomination=nomination, values=form.values(), actor=request.user)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+        saved = submit(
+            form,
+            lambda: svc.scores_record(
+                nomination=nomination, values=form.values(), actor=request.user
+            ),
+        )
+        if saved is not None:
             messages.success(request, f"已保存对{nomination.worker.name}的评分（提交前可修改）。")
             return redirect("awards:review", pk=nomination.cycle_id)
     return render(
@@ -377,15 +373,13 @@ def nomination_recuse(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = forms.ReasonForm(request.POST)
     if form.is_valid():
-        try:
-            svc.recusal_declare(
+        saved = submit(
+            form,
+            lambda: svc.recusal_declare(
                 nomination=nomination, reason=form.cleaned_data["reason"], actor=request.user
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, f"已申报回避，您不再对{nomination.worker.name}评分。")
             return redirect("awards:review", pk=nomination.cycle_id)
     criteria = nomination.award_kind.criteria.all()
@@ -492,18 +486,16 @@ def winner_bank(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.BankForm(request.POST or None, initial={"bank_name": winner.bank_name})
     if request.method == "POST":
         if form.is_valid():
-            try:
-                svc.winner_bank_set(
+            saved = submit(
+                form,
+                lambda: svc.winner_bank_set(
                     winner=winner,
                     bank_name=form.cleaned_data["bank_name"],
                     account=form.cleaned_data["account"],
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, f"已登记{winner.nomination.worker.name}的奖金账户。")
                 return redirect(_cycle_url(winner.cycle))
         return render(
@@ -600,13 +592,13 @@ def competition_create(request: HttpRequest) -> HttpResponse:
     form = forms.CompetitionForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            try:
-                competition = svc.competition_create(
+            competition = submit(
+                form,
+                lambda: svc.competition_create(
                     campaign=_campaign(), actor=request.user, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
+                ),
+            )
+            if competition is not None:
                 messages.success(request, f"已登记竞赛“{competition.name}”。")
                 return redirect("awards:competition_detail", pk=competition.pk)
         return render(request, "awards/competition_create.html", {"form": form}, status=400)
@@ -635,18 +627,16 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = forms.ResultForm(request.POST)
     if form.is_valid():
-        try:
-            svc.competition_result_record(
+        saved = submit(
+            form,
+            lambda: svc.competition_result_record(
                 competition=competition,
                 worker=form.cleaned_data["worker"],
                 rank=form.cleaned_data["rank"],
                 actor=request.user,
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已登记竞赛成绩。")
             return redirect("awards:competition_detail", pk=competition.pk)
     return render(

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import notices as services
+from core.actions import submit
 from core.decorators import public, role_required
 from core.errors import RuleViolation
 from core.middleware import request_address
@@ -146,20 +147,18 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionForm(request.POST, notice=notice)
     if not form.is_valid():
         return _render_detail(request, notice, form=form, status=400)
-    try:
-        services.objection_lodge(
+    objection = submit(
+        form,
+        lambda: services.objection_lodge(
             notice=notice,
             item=form.cleaned_data["item"],
             objector_name=form.cleaned_data["objector_name"],
             objector_phone=form.cleaned_data["objector_phone"],
             content=form.cleaned_data["content"],
             ip=request_address(request) or "",
-        )
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-        return _render_detail(request, notice, form=form, status=400)
-    except RuleViolation as exc:
-        form.add_error(None, exc.message)
+        ),
+    )
+    if objection is None:
         return _render_detail(request, notice, form=form, status=400)
     messages.success(request, "您的异议已登记，有关部门将进行核查。")
     return redirect("core:notice_detail", pk=notice.pk)

@@ -6,7 +6,7 @@ reviewers and the office.
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,7 +15,7 @@ from appraisal import permissions as perms
 from appraisal import selectors
 from appraisal.models import BodyAuthorisation, Level, LevelRule
 from appraisal.services import bodies as services
-from appraisal.views import add_service_errors
+from core.actions import submit
 from core.decorators import role_required
 from core.errors import RuleViolation
 from core.models import County
@@ -91,11 +91,10 @@ def body_list(request: HttpRequest) -> HttpResponse:
 def body_create(request: HttpRequest) -> HttpResponse:
     form = BodyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            body = services.body_create(data=form.body_input(), actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        body = submit(
+            form, lambda: services.body_create(data=form.body_input(), actor=request.user)
+        )
+        if body is not None:
             messages.success(request, f"已新增鉴定机构：{body.name}")
             return redirect("appraisal:body_detail", pk=body.pk)
     return _render_form(
@@ -141,11 +140,11 @@ def body_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = BodyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.body_update(body=body, data=form.body_input(), actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        saved = submit(
+            form,
+            lambda: services.body_update(body=body, data=form.body_input(), actor=request.user),
+        )
+        if saved is not None:
             messages.success(request, "已保存。")
             return redirect("appraisal:body_detail", pk=body.pk)
     return _render_form(
@@ -163,11 +162,13 @@ def body_staff(request: HttpRequest, pk: int) -> HttpResponse:
     body = selectors.body_get(user=request.user, pk=pk)
     form = StaffForm(request.POST or None, initial={"staff": list(body.staff.all())})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.body_set_staff(body=body, staff=form.cleaned_data["staff"], actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        saved = submit(
+            form,
+            lambda: services.body_set_staff(
+                body=body, staff=form.cleaned_data["staff"], actor=request.user
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已更新工作人员。")
             return redirect("appraisal:body_detail", pk=body.pk)
     return _render_form(
@@ -185,16 +186,16 @@ def authorisation_set(request: HttpRequest, pk: int) -> HttpResponse:
     body = selectors.body_get(user=request.user, pk=pk)
     form = AuthorisationForm(request.POST)
     if form.is_valid():
-        try:
-            services.authorisation_set(
+        saved = submit(
+            form,
+            lambda: services.authorisation_set(
                 body=body,
                 occupation=form.cleaned_data["occupation"],
                 max_level=form.cleaned_data["max_level"],
                 actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已保存鉴定授权。")
             return redirect("appraisal:body_detail", pk=body.pk)
     return _render_detail(request, body, authorisation_form=form, status=400)
@@ -254,11 +255,11 @@ def level_rule_edit(request: HttpRequest, level: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.level_rule_update(rule=rule, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        saved = submit(
+            form,
+            lambda: services.level_rule_update(rule=rule, actor=request.user, **form.cleaned_data),
+        )
+        if saved is not None:
             messages.success(request, f"已保存{rule.get_level_display()}报名条件。")
             return redirect("appraisal:level_rule_list")
     return _render_form(

@@ -8,7 +8,6 @@ superior auditor; reviewers and the office record and follow up.
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from appraisal.models import EmploymentInspection
 from appraisal.services import inspections as services
 from core import clock
+from core.actions import submit
 from core.decorators import role_required
-from core.errors import RuleViolation
 from core.models import County
 
 READERS = tuple(services.READER_ROLES)
@@ -92,16 +91,6 @@ class FollowUpForm(forms.Form):
     )
 
 
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(key if key in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 def state_of(inspection: EmploymentInspection, today) -> str:
     if inspection.is_overdue(today):
         return services.STATE_OVERDUE
@@ -171,11 +160,8 @@ def employment_inspection_create(request):
             violations=form.cleaned_data["violations"],
             deadline=form.cleaned_data["deadline"],
         )
-        try:
-            inspection = services.inspection_record(data=data, actor=request.user)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+        inspection = submit(form, lambda: services.inspection_record(data=data, actor=request.user))
+        if inspection is not None:
             messages.success(request, f"已记录对“{inspection.employer}”的检查。")
             return redirect("appraisal:employment_inspection_detail", pk=inspection.pk)
     return render(request, template, {"form": form}, status=400)
@@ -212,19 +198,18 @@ def employment_inspection_follow_up(request, pk: int):
     form = FollowUpForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, inspection, form=form, status=400)
-    try:
-        services.inspection_follow_up(
+    followed_up = submit(
+        form,
+        lambda: services.inspection_follow_up(
             inspection=inspection,
             followed_up_on=form.cleaned_data["followed_up_on"],
             note=form.cleaned_data["note"],
             rectified=form.cleaned_data["rectified"],
             actor=request.user,
-        )
-    except ValidationError as exc:
-        _add_errors(form, exc)
-        return _render_detail(request, inspection, form=form, status=400)
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
+        ),
+        request=request,
+    )
+    if followed_up is None:
         return _render_detail(request, inspection, form=form, status=400)
     messages.success(request, "已记录复查情况。")
     return redirect("appraisal:employment_inspection_detail", pk=inspection.pk)

@@ -29,8 +29,8 @@ from appraisal.models import (
 )
 from appraisal.services import pilots as services
 from core import clock
+from core.actions import add_service_errors, submit
 from core.decorators import role_required
-from core.errors import RuleViolation
 from core.models import County
 from core.roles import Role
 from training.models import Institution, Occupation
@@ -188,18 +188,6 @@ class ExceptionFilterForm(forms.Form):
             field.widget.attrs["class"] = "form-select form-select-sm"
 
 
-def _add_errors(form: forms.Form, exc: ValidationError, *, aliases: dict | None = None) -> None:
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            key = aliases.get(key, key)
-            for message in errors:
-                form.add_error(key if key in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 def _worker(form: WorkerFields):
     """The worker the form names, or None with the error put on the form."""
     try:
@@ -207,7 +195,7 @@ def _worker(form: WorkerFields):
             id_number=form.cleaned_data["id_number"], name=form.cleaned_data["worker_name"]
         )
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return None
 
 
@@ -264,11 +252,10 @@ def pilot_create(request):
         return render(request, template, {"form": PilotForm(), "pilot": None})
     form = PilotForm(request.POST)
     if form.is_valid():
-        try:
-            pilot = services.pilot_create(data=_pilot_input(form), actor=request.user)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+        pilot = submit(
+            form, lambda: services.pilot_create(data=_pilot_input(form), actor=request.user)
+        )
+        if pilot is not None:
             messages.success(request, f"已将“{pilot.name}”确定为评价试点企业。")
             return redirect("appraisal:pilot_detail", pk=pilot.pk)
     return render(request, template, {"form": form, "pilot": None}, status=400)
@@ -294,11 +281,11 @@ def pilot_update(request, pk: int):
         return render(request, template, {"form": form, "pilot": pilot})
     form = PilotForm(request.POST)
     if form.is_valid():
-        try:
-            services.pilot_update(pilot=pilot, data=_pilot_input(form), actor=request.user)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+        saved = submit(
+            form,
+            lambda: services.pilot_update(pilot=pilot, data=_pilot_input(form), actor=request.user),
+        )
+        if saved is not None:
             messages.success(request, "已保存试点企业信息。")
             return redirect("appraisal:pilot_detail", pk=pilot.pk)
     return render(request, template, {"form": form, "pilot": pilot}, status=400)
@@ -353,17 +340,17 @@ def checklist_item_submit(request, pk: int, item: str):
         raise PermissionDenied
     form = ChecklistForm(request.POST, request.FILES, prefix=item)
     if form.is_valid():
-        try:
-            services.checklist_item_submit(
+        saved = submit(
+            form,
+            lambda: services.checklist_item_submit(
                 pilot=pilot,
                 item=item,
                 document=form.cleaned_data["document"],
                 effective_on=form.cleaned_data["effective_on"],
                 actor=request.user,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, f"已上传“{PilotChecklistItem.Item(item).label}”材料。")
             return redirect("appraisal:pilot_detail", pk=pilot.pk)
     return _render_detail(request, pilot, checklist_forms={item: form}, status=400)
@@ -407,8 +394,9 @@ def evaluation_record(request, pk: int):
     form = EvaluationForm(request.POST, pilot=pilot)
     if form.is_valid() and (worker := _worker(form)) is not None:
         data = form.cleaned_data
-        try:
-            evaluation = services.evaluation_record(
+        evaluation = submit(
+            form,
+            lambda: services.evaluation_record(
                 pilot=pilot,
                 data=services.EvaluationInput(
                     worker=worker,
@@ -419,12 +407,9 @@ def evaluation_record(request, pk: int):
                     years_in_trade=data["years_in_trade"],
                 ),
                 actor=request.user,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if evaluation is not None:
             if evaluation.certificate is not None:
                 messages.success(
                     request,
@@ -475,8 +460,9 @@ def exception_request(request, pk: int):
     form = ExceptionForm(request.POST, pilot=pilot)
     if form.is_valid() and (worker := _worker(form)) is not None:
         data = form.cleaned_data
-        try:
-            exception = services.exception_request(
+        exception = submit(
+            form,
+            lambda: services.exception_request(
                 pilot=pilot,
                 data=services.ExceptionInput(
                     worker=worker,
@@ -488,12 +474,9 @@ def exception_request(request, pk: int):
                     justification=data["justification"],
                 ),
                 actor=request.user,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if exception is not None:
             messages.success(request, "已提交“双一”申请，等待人社部门审批。")
             return redirect("appraisal:exception_detail", pk=exception.pk)
     return render(request, template, {"pilot": pilot, "form": form}, status=400)
@@ -530,16 +513,13 @@ def exception_decide(request, pk: int):
         return _render_exception(request, exception, form=form, status=400)
     decision = form.cleaned_data["decision"]
     reason = form.cleaned_data["reason"]
-    try:
-        if decision == "approve":
-            services.exception_approve(exception=exception, reason=reason, actor=request.user)
-        else:
-            services.exception_refuse(exception=exception, reason=reason, actor=request.user)
-    except ValidationError as exc:
-        _add_errors(form, exc)
-        return _render_exception(request, exception, form=form, status=400)
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
+    decide = services.exception_approve if decision == "approve" else services.exception_refuse
+    decided = submit(
+        form,
+        lambda: decide(exception=exception, reason=reason, actor=request.user),
+        request=request,
+    )
+    if decided is None:
         return _render_exception(request, exception, form=form, status=400)
     messages.success(request, "已批准该“双一”申请。" if decision == "approve" else "已不予批准。")
     return redirect("appraisal:exception_detail", pk=exception.pk)

@@ -22,7 +22,7 @@ from appraisal import permissions as perms
 from appraisal import selectors
 from appraisal.models import Level, LevelRule, Registration
 from appraisal.services import registrations as services
-from appraisal.views import add_service_errors
+from core.actions import submit
 from core.decorators import role_required
 from core.errors import RuleViolation
 from core.roles import Role
@@ -135,15 +135,13 @@ def registration_apply(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             kwargs = form.service_kwargs()
             if request.POST.get("action") == SUBMIT:
-                try:
-                    registration = services.registration_create(
+                registration = submit(
+                    form,
+                    lambda: services.registration_create(
                         worker=worker, actor=request.user, **kwargs
-                    )
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                except RuleViolation as exc:
-                    form.add_error(None, exc.message)
-                else:
+                    ),
+                )
+                if registration is not None:
                     messages.success(
                         request,
                         f"报名成功，报名编号{registration.code}。鉴定机构安排考试后将在此显示。",
@@ -229,19 +227,17 @@ def registration_create(request: HttpRequest) -> HttpResponse:
         if worker is not None:
             kwargs = form.service_kwargs()
             if request.POST.get("action") == SUBMIT:
-                try:
-                    registration = services.registration_create(
+                registration = submit(
+                    form,
+                    lambda: services.registration_create(
                         worker=worker,
                         point=form.cleaned_data["point"],
                         training_class=form.cleaned_data.get("training_class"),
                         actor=user,
                         **kwargs,
-                    )
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                except RuleViolation as exc:
-                    form.add_error(None, exc.message)
-                else:
+                    ),
+                )
+                if registration is not None:
                     messages.success(
                         request,
                         f"已为{worker}报名{registration.occupation.name}"

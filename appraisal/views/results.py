@@ -18,8 +18,9 @@ from appraisal import permissions as perms
 from appraisal import selectors
 from appraisal.models import CertificateKind, Level, Registration, Sitting
 from appraisal.services import results as services
-from appraisal.views import add_service_errors, date_field
+from appraisal.views import date_field
 from core import clock
+from core.actions import submit
 from core.decorators import role_required
 from core.errors import RuleViolation
 from core.roles import Role
@@ -107,15 +108,13 @@ def sitting_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = SittingForm(request.POST or None, bodies=bodies)
     if request.method == "POST" and form.is_valid():
-        try:
-            sitting = services.sitting_create(
+        sitting = submit(
+            form,
+            lambda: services.sitting_create(
                 body=form.cleaned_data["body"], data=form.sitting_input(), actor=request.user
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if sitting is not None:
             messages.success(request, "已新增考试场次。")
             return redirect("appraisal:sitting_detail", pk=sitting.pk)
     return render(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import clock
+from core.actions import submit
 from core.decorators import role_required
 from core.errors import RuleViolation
 from core.models import County
@@ -168,13 +169,10 @@ def _decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     if not form.is_valid():
         form.mark_invalid()
         return _render_detail(request, claim, form=form, status=400)
-    try:
-        service(claim=claim, reason=form.cleaned_data["reason"], actor=request.user)
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-        return _render_detail(request, claim, form=form, status=400)
-    except RuleViolation as exc:
-        form.add_error(None, exc.message)
+    decided = submit(
+        form, lambda: service(claim=claim, reason=form.cleaned_data["reason"], actor=request.user)
+    )
+    if decided is None:
         return _render_detail(request, claim, form=form, status=400)
     messages.success(request, success.format(number=claim.number))
     return redirect("subsidies:review_queue")

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.actions import submit
 from core.decorators import role_required
 from core.errors import RuleViolation
 from core.roles import Role
@@ -87,13 +88,11 @@ def _apply(request, *, kind, enrollment=None, certificate=None) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                claim = _submit(request, worker, kind, enrollment, certificate, entrustment, form)
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-                status = 400
-            except ValidationError as exc:
-                form.add_service_errors(exc)
+            claim = submit(
+                form,
+                lambda: _submit(request, worker, kind, enrollment, certificate, entrustment, form),
+            )
+            if claim is None:
                 status = 400
             else:
                 messages.success(
@@ -176,19 +175,17 @@ def entrust(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                entrust_services.entrustment_create(
+            entrustment = submit(
+                form,
+                lambda: entrust_services.entrustment_create(
                     worker=worker,
                     enrollment=enrollment,
                     document=form.cleaned_data["document"],
                     signed_on=form.cleaned_data["signed_on"],
                     actor=request.user,
-                )
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-                status = 400
-            except ValidationError as exc:
-                form.add_service_errors(exc)
+                ),
+            )
+            if entrustment is None:
                 status = 400
             else:
                 messages.success(
@@ -267,16 +264,17 @@ def claim_account(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form.mark_invalid()
         return _detail(request, claim, account_form=form, status=400)
-    try:
-        changed = services.claim_account_change(
+    changed = submit(
+        form,
+        lambda: services.claim_account_change(
             claim=claim, own_account=_own_account(form), actor=request.user
-        )
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
-        return redirect("subsidies:worker_claim", pk=claim.pk)
-    except ValidationError as exc:
-        form.add_service_errors(exc)
+        ),
+        request=request,
+    )
+    if form.errors:
         return _detail(request, claim, account_form=form, status=400)
+    if changed is None:
+        return redirect("subsidies:worker_claim", pk=claim.pk)
     if changed.status == SubsidyClaim.Status.UNDER_REVIEW and claim.status != changed.status:
         messages.warning(request, "收款账户已变更。因申请已审核通过，需重新审核。")
     else:
@@ -309,13 +307,15 @@ def claim_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form.mark_invalid()
         return _detail(request, claim, resubmit_form=form, status=400)
-    try:
-        services.claim_resubmit(claim=claim, reply=form.cleaned_data["reply"], actor=request.user)
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        form.add_service_errors(exc)
+    saved = submit(
+        form,
+        lambda: services.claim_resubmit(
+            claim=claim, reply=form.cleaned_data["reply"], actor=request.user
+        ),
+        request=request,
+    )
+    if form.errors:
         return _detail(request, claim, resubmit_form=form, status=400)
-    else:
+    if saved is not None:
         messages.success(request, f"申请 {claim.number} 已重新提交。")
     return redirect(reverse("subsidies:worker_claim", args=[claim.pk]))

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import clock
-from core.actions import perform
+from core.actions import perform, submit
 from core.decorators import role_required
 from core.errors import RuleViolation
 from core.permissions import is_office
@@ -410,20 +410,18 @@ def class_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ClassForm(request.POST, request.FILES, campaign=campaign, institution=institution)
         if form.is_valid():
-            try:
-                training_class = services.class_create(
+            training_class = submit(
+                form,
+                lambda: services.class_create(
                     campaign=campaign,
                     institution=institution,
                     data=form.class_input(),
                     approval_form=form.cleaned_data["approval_form"],
                     teaching_plan=form.cleaned_data["teaching_plan"],
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-            else:
+                ),
+            )
+            if training_class is not None:
                 messages.success(
                     request, f"已创建培训班 {training_class.code}。请上传学员花名册后提交开班审批。"
                 )
@@ -459,19 +457,17 @@ def class_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ClassForm(request.POST, request.FILES, **kwargs)
         if form.is_valid():
-            try:
-                services.class_update(
+            saved = submit(
+                form,
+                lambda: services.class_update(
                     training_class=training_class,
                     data=form.class_input(),
                     approval_form=form.cleaned_data["approval_form"],
                     teaching_plan=form.cleaned_data["teaching_plan"],
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, "已保存修改。")
                 return redirect(_detail_url(training_class))
         form.mark_invalid()
@@ -657,18 +653,16 @@ def class_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = SessionForm(request.POST, enrollments=enrollments)
         if form.is_valid():
-            try:
-                services.attendance_record_session(
+            saved = submit(
+                form,
+                lambda: services.attendance_record_session(
                     training_class=training_class,
                     session_number=form.cleaned_data["session_number"],
                     present=form.present_ids(),
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(
                     request,
                     f"已登记第{form.cleaned_data['session_number']}次课考勤"
@@ -832,19 +826,17 @@ def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ReferralForm(request.POST)
         if form.is_valid():
-            try:
-                services.referral_create(
+            saved = submit(
+                form,
+                lambda: services.referral_create(
                     enrollment=enrollment,
                     employer=form.cleaned_data["employer"],
                     post=form.cleaned_data["post"],
                     referred_on=form.cleaned_data["referred_on"],
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, f"已登记{enrollment.worker.name}的就业推荐。")
                 return redirect(_detail_url(training_class))
         form.mark_invalid()
@@ -870,16 +862,16 @@ def referral_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = OutcomeForm(request.POST)
         if form.is_valid():
-            try:
-                services.referral_update_outcome(
+            saved = submit(
+                form,
+                lambda: services.referral_update_outcome(
                     referral=referral,
                     outcome=form.cleaned_data["outcome"],
                     outcome_on=form.cleaned_data["outcome_on"],
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, f"已登记{enrollment.worker.name}的就业结果。")
                 return redirect(_detail_url(training_class))
         form.mark_invalid()
@@ -957,15 +949,13 @@ def inspection_record(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and inspection.done_at is None:
         form = InspectionForm(request.POST)
         if form.is_valid():
-            try:
-                services.inspection_record(
+            saved = submit(
+                form,
+                lambda: services.inspection_record(
                     inspection=inspection, data=form.inspection_input(), actor=request.user
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, "已登记抽查结果。")
                 return redirect(reverse("training:inspection_list"))
         form.mark_invalid()
@@ -1025,13 +1015,13 @@ def order_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = OrderForm(request.POST, user=request.user)
         if form.is_valid():
-            try:
-                services.order_create(
+            saved = submit(
+                form,
+                lambda: services.order_create(
                     campaign=campaign, data=form.order_input(), actor=request.user
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, "已登记“三定”订单。")
                 return redirect(reverse("training:order_list"))
         form.mark_invalid()
@@ -1052,13 +1042,13 @@ def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = OrderForm(request.POST, user=request.user)
         if form.is_valid():
-            try:
-                services.order_update(order=order, data=form.order_input(), actor=request.user)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-            else:
+            saved = submit(
+                form,
+                lambda: services.order_update(
+                    order=order, data=form.order_input(), actor=request.user
+                ),
+            )
+            if saved is not None:
                 messages.success(request, "已保存订单。")
                 return redirect(reverse("training:order_list"))
         form.mark_invalid()

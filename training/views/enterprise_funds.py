@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import clock
+from core.actions import submit
 from core.decorators import role_required
 from core.errors import RuleViolation
 from core.exports import write_exporters
@@ -127,11 +128,10 @@ def enterprise_create(request):
     template = "training/enterprise_funds/enterprise_form.html"
     if request.method == "POST":
         if form.is_valid():
-            try:
-                enterprise = services.enterprise_create(data=form.cleaned_data, actor=request.user)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
+            enterprise = submit(
+                form, lambda: services.enterprise_create(data=form.cleaned_data, actor=request.user)
+            )
+            if enterprise is not None:
                 messages.success(request, f"已登记企业“{enterprise.name}”。")
                 return redirect("training:enterprise_detail", pk=enterprise.pk)
         return render(request, template, {"form": form, "enterprise": None}, status=400)
@@ -149,13 +149,13 @@ def enterprise_update(request, pk: int):
         return render(request, template, {"form": form, "enterprise": enterprise})
     form = EnterpriseForm(request.POST)
     if form.is_valid():
-        try:
-            services.enterprise_update(
+        saved = submit(
+            form,
+            lambda: services.enterprise_update(
                 enterprise=enterprise, data=form.cleaned_data, actor=request.user
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已保存企业信息。")
             return redirect("training:enterprise_detail", pk=enterprise.pk)
     return render(request, template, {"form": form, "enterprise": enterprise}, status=400)

@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import clock
+from core.actions import submit
 from core.decorators import role_required
-from core.errors import RuleViolation
 from core.models import County
 from core.roles import Role
 from training.models import Facility, FacilityTarget
@@ -163,15 +163,15 @@ def facility_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = FacilityForm(request.POST, targets=targets)
         if form.is_valid():
-            try:
-                facility = services.facility_create(
+            facility = submit(
+                form,
+                lambda: services.facility_create(
                     target=form.cleaned_data["target"],
                     data=form.facility_input(),
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
+                ),
+            )
+            if facility is not None:
                 messages.success(request, f"已登记“{facility.name}”。")
                 return redirect(_detail_url(facility))
         form.mark_invalid()
@@ -205,20 +205,20 @@ def facility_advance(request: HttpRequest, pk: int) -> HttpResponse:
         form.mark_invalid()
         return _render_detail(request, facility, advance_form=form, status=400)
     service = services.TRANSITION_SERVICES[next_status]
-    try:
-        service(
+    saved = submit(
+        form,
+        lambda: service(
             facility=facility,
             on=form.cleaned_data["on"],
             evidence=form.cleaned_data["evidence"],
             description=form.cleaned_data["description"],
             actor=request.user,
-        )
-    except ValidationError as exc:
-        form.add_service_errors(exc)
+        ),
+        request=request,
+    )
+    if form.errors:
         return _render_detail(request, facility, advance_form=form, status=400)
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
-    else:
+    if saved is not None:
         messages.success(request, f"已登记为“{Facility.Status(next_status).label}”。")
     return redirect(_detail_url(facility))
 
@@ -233,15 +233,16 @@ def facility_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form.mark_invalid()
         return _render_detail(request, facility, evidence_form=form, status=400)
-    try:
-        services.facility_evidence_add(
+    saved = submit(
+        form,
+        lambda: services.facility_evidence_add(
             facility=facility,
             upload=form.cleaned_data["file"],
             description=form.cleaned_data["description"],
             actor=request.user,
-        )
-    except ValidationError as exc:
-        form.add_service_errors(exc)
+        ),
+    )
+    if saved is None:
         return _render_detail(request, facility, evidence_form=form, status=400)
     messages.success(request, "证明材料已上传。")
     return redirect(_detail_url(facility))

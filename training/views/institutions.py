@@ -10,7 +10,7 @@ import io
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms.models import fields_for_model
 from django.http import FileResponse, Http404
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import clock
+from core.actions import submit
 from core.decorators import public, role_required
 from core.errors import RuleViolation
 from core.models import County
@@ -192,17 +193,6 @@ class PointFilterForm(forms.Form):
             bound.widget.attrs["class"] = "form-select form-select-sm"
 
 
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: keyed errors on their fields (or the form)."""
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(key if key in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 def _initial(obj, names) -> dict:
     return {name: getattr(obj, name) for name in names}
 
@@ -245,11 +235,10 @@ def institution_create(request):
     form = InstitutionForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            try:
-                institution = services.institution_create(**form.cleaned_data, actor=request.user)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
+            institution = submit(
+                form, lambda: services.institution_create(**form.cleaned_data, actor=request.user)
+            )
+            if institution is not None:
                 messages.success(request, f"已新增培训机构“{institution.name}”。")
                 return redirect("training:institution_detail", pk=institution.pk)
         return render(
@@ -332,13 +321,13 @@ def institution_update(request, pk: int):
         )
     form = InstitutionForm(request.POST)
     if form.is_valid():
-        try:
-            services.institution_update(
+        saved = submit(
+            form,
+            lambda: services.institution_update(
                 institution=institution, data=form.cleaned_data, actor=request.user
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已保存机构信息。")
             return redirect("training:institution_detail", pk=institution.pk)
     return render(
@@ -364,13 +353,13 @@ def institution_bank_account(request, pk: int):
         return render(request, template, {"form": form, "institution": institution})
     form = BankAccountForm(request.POST)
     if form.is_valid():
-        try:
-            result = services.institution_bank_account_set(
+        result = submit(
+            form,
+            lambda: services.institution_bank_account_set(
                 institution=institution, **form.cleaned_data, actor=request.user
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if result is not None:
             for warning in result.warnings:
                 messages.warning(request, warning)
             messages.success(
@@ -393,13 +382,14 @@ def institution_designation(request, pk: int):
         "revoke": services.institution_revoke,
         "restore": services.institution_restore,
     }[form.cleaned_data["action"]]
-    try:
-        service(institution=institution, reason=form.cleaned_data["reason"], actor=request.user)
-    except ValidationError as exc:
-        _add_errors(form, exc)
-        return _render_detail(request, institution, designation_form=form, status=400)
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
+    changed = submit(
+        form,
+        lambda: service(
+            institution=institution, reason=form.cleaned_data["reason"], actor=request.user
+        ),
+        request=request,
+    )
+    if changed is None:
         return _render_detail(request, institution, designation_form=form, status=400)
     messages.success(
         request, f"{institution.name}的定点资格已改为“{institution.get_designation_display()}”。"
@@ -413,13 +403,13 @@ def violation_create(request, pk: int):
     institution = selectors.institution_get_for_user(user=request.user, pk=pk)
     form = ViolationForm(request.POST)
     if form.is_valid():
-        try:
-            services.violation_record(
+        saved = submit(
+            form,
+            lambda: services.violation_record(
                 institution=institution, **form.cleaned_data, actor=request.user
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已记录违规情况，将计入该年度考核。")
             return redirect("training:institution_detail", pk=institution.pk)
     return _render_detail(request, institution, violation_form=form, status=400)
@@ -448,13 +438,13 @@ def programme_create(request, pk: int):
     if request.method != "POST":
         return _programme_page(request, form=form, institution=institution)
     if form.is_valid():
-        try:
-            programme = services.programme_create(
+        programme = submit(
+            form,
+            lambda: services.programme_create(
                 institution=institution, **form.cleaned_data, actor=request.user
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if programme is not None:
             messages.success(request, f"已新增培训项目“{programme.name}”。")
             return redirect("training:institution_detail", pk=institution.pk)
     return _programme_page(request, form=form, institution=institution, status=400)
@@ -471,13 +461,13 @@ def programme_update(request, pk: int):
         return _programme_page(request, form=form, institution=institution, programme=programme)
     form = ProgrammeForm(request.POST)
     if form.is_valid():
-        try:
-            services.programme_update(
+        saved = submit(
+            form,
+            lambda: services.programme_update(
                 programme=programme, data=form.cleaned_data, actor=request.user
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已保存培训项目。")
             return redirect("training:institution_detail", pk=institution.pk)
     return _programme_page(
@@ -599,13 +589,14 @@ def _decide(request, pk: int, service, done: str):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_assessment(request, assessment, form=form, status=400)
-    try:
-        service(assessment=assessment, reason=form.cleaned_data["reason"], actor=request.user)
-    except ValidationError as exc:
-        _add_errors(form, exc)
-        return _render_assessment(request, assessment, form=form, status=400)
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
+    decided = submit(
+        form,
+        lambda: service(
+            assessment=assessment, reason=form.cleaned_data["reason"], actor=request.user
+        ),
+        request=request,
+    )
+    if decided is None:
         return _render_assessment(request, assessment, form=form, status=400)
     messages.success(request, done % {"name": assessment.institution.name})
     return redirect(f"{reverse('training:assessment_list')}?year={assessment.year}")
@@ -664,11 +655,11 @@ def registration_point_create(request):
     if request.method != "POST":
         return _point_page(request, form=form)
     if form.is_valid():
-        try:
-            point = services.registration_point_create(**form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+        point = submit(
+            form,
+            lambda: services.registration_point_create(**form.cleaned_data, actor=request.user),
+        )
+        if point is not None:
             messages.success(request, f"已新增报名点“{point.name}”。")
             return redirect("training:registration_point_list")
     return _point_page(request, form=form, status=400)
@@ -682,13 +673,13 @@ def registration_point_update(request, pk: int):
         return _point_page(request, form=form, point=point)
     form = RegistrationPointForm(request.POST)
     if form.is_valid():
-        try:
-            services.registration_point_update(
+        saved = submit(
+            form,
+            lambda: services.registration_point_update(
                 point=point, data=form.cleaned_data, actor=request.user
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已保存报名点。")
             return redirect("training:registration_point_list")
     return _point_page(request, form=form, point=point, status=400)

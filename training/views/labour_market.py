@@ -9,7 +9,7 @@ import io
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import clock
+from core.actions import submit
 from core.decorators import role_required
-from core.errors import RuleViolation
 from core.exports import write_exporters
 from core.models import County, Department
 from core.permissions import is_office
@@ -93,16 +93,6 @@ class PublishForm(forms.Form):
     )
 
 
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(key if key in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 # ------------------------------------------------------------------------------
 # Job fairs and demand
 # ------------------------------------------------------------------------------
@@ -132,15 +122,15 @@ def job_fair_create(request):
     template = "training/labour_market/job_fair_form.html"
     if request.method == "POST":
         if form.is_valid():
-            try:
-                fair = services.job_fair_create(
+            fair = submit(
+                form,
+                lambda: services.job_fair_create(
                     campaign=training_selectors.campaign_current(),
                     data=form.cleaned_data,
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
+                ),
+            )
+            if fair is not None:
                 messages.success(request, f"已录入招聘会“{fair.name}”。")
                 return redirect("training:job_fair_detail", pk=fair.pk)
         return render(request, template, {"form": form}, status=400)
@@ -176,13 +166,13 @@ def job_fair_demand_create(request, pk: int):
         raise PermissionDenied
     form = DemandForm(request.POST)
     if form.is_valid():
-        try:
-            services.skill_demand_add(
+        saved = submit(
+            form,
+            lambda: services.skill_demand_add(
                 campaign=fair.campaign, job_fair=fair, data=form.cleaned_data, actor=request.user
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已录入用工需求。")
             return redirect("training:job_fair_detail", pk=fair.pk)
     return _render_fair(request, fair, form=form, status=400)
@@ -200,15 +190,15 @@ def survey_demand(request):
         if not can_record:
             raise PermissionDenied
         if form.is_valid():
-            try:
-                services.skill_demand_add(
+            saved = submit(
+                form,
+                lambda: services.skill_demand_add(
                     campaign=training_selectors.campaign_current(),
                     data=form.cleaned_data,
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, "已录入用工调查需求。")
                 return redirect("training:survey_demand")
         status = 400
@@ -250,17 +240,15 @@ def supply_report_compute(request):
     """Compute (or recompute) the draft for a period, then show it."""
     form = ReportForm(request.POST)
     if form.is_valid():
-        try:
-            report = services.report_compute(
+        report = submit(
+            form,
+            lambda: services.report_compute(
                 campaign=training_selectors.campaign_current(),
                 actor=request.user,
                 **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if report is not None:
             messages.success(request, f"已计算“{report.title}”（草稿）。")
             return redirect("training:supply_report_detail", pk=report.pk)
     return _render_report_list(request, form=form, status=400)
@@ -302,15 +290,13 @@ def supply_report_publish(request, pk: int):
     report = selectors.report_get_for_user(user=request.user, pk=pk)
     form = PublishForm(request.POST)
     if form.is_valid():
-        try:
-            services.report_publish(
+        saved = submit(
+            form,
+            lambda: services.report_publish(
                 report=report, summary=form.cleaned_data["summary"], actor=request.user
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "报告已发布。")
             return redirect("training:supply_report_detail", pk=report.pk)
     return _render_report(request, report, form=form, status=400)

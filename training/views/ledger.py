@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import clock
+from core.actions import submit
 from core.decorators import role_required
-from core.errors import RuleViolation
 from core.models import Department
 from core.roles import Role
 from training.models import JointMeeting, LedgerTask
@@ -237,16 +237,16 @@ def ledger_task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = TaskForm(request.POST, with_reason=True)
         if form.is_valid():
-            try:
-                services.ledger_task_update(
+            saved = submit(
+                form,
+                lambda: services.ledger_task_update(
                     task=task,
                     data=form.task_input(),
                     reason=form.cleaned_data.get("reason", ""),
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, "台帐任务已修改。")
                 return redirect(_detail_url(task))
         form.mark_invalid()
@@ -282,20 +282,20 @@ def ledger_note_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form.mark_invalid()
         return _render_detail(request, task, note_form=form, status=400)
-    try:
-        services.ledger_note_create(
+    saved = submit(
+        form,
+        lambda: services.ledger_note_create(
             task=task,
             text=form.cleaned_data["text"],
             percent=form.cleaned_data["percent"],
             reported_on=form.cleaned_data["reported_on"],
             actor=request.user,
-        )
-    except ValidationError as exc:
-        form.add_service_errors(exc)
+        ),
+        request=request,
+    )
+    if form.errors:
         return _render_detail(request, task, note_form=form, status=400)
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
-    else:
+    if saved is not None:
         messages.success(request, "进展情况已报告。")
     return redirect(_detail_url(task))
 
@@ -310,19 +310,19 @@ def ledger_task_complete(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form.mark_invalid()
         return _render_detail(request, task, complete_form=form, status=400)
-    try:
-        services.ledger_task_complete(
+    saved = submit(
+        form,
+        lambda: services.ledger_task_complete(
             task=task,
             completed_on=form.cleaned_data["completed_on"],
             note=form.cleaned_data["note"],
             actor=request.user,
-        )
-    except ValidationError as exc:
-        form.add_service_errors(exc)
+        ),
+        request=request,
+    )
+    if form.errors:
         return _render_detail(request, task, complete_form=form, status=400)
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
-    else:
+    if saved is not None:
         messages.success(request, "任务已标记为完成。")
     return redirect(_detail_url(task))
 
@@ -335,16 +335,16 @@ def ledger_task_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form.mark_invalid()
         return _render_detail(request, task, reason_form=form, status=400)
-    try:
-        services.ledger_task_reopen(
+    saved = submit(
+        form,
+        lambda: services.ledger_task_reopen(
             task=task, reason=form.cleaned_data["reason"], actor=request.user
-        )
-    except ValidationError as exc:
-        form.add_service_errors(exc)
+        ),
+        request=request,
+    )
+    if form.errors:
         return _render_detail(request, task, reason_form=form, status=400)
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
-    else:
+    if saved is not None:
         messages.success(request, "任务已退回，重新列为未完成。")
     return redirect(_detail_url(task))
 
@@ -374,13 +374,13 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = MeetingForm(request.POST)
         if form.is_valid():
-            try:
-                meeting = services.meeting_create(
+            meeting = submit(
+                form,
+                lambda: services.meeting_create(
                     campaign=campaign, data=form.meeting_input(), actor=request.user
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
+                ),
+            )
+            if meeting is not None:
                 messages.success(request, f"已登记{meeting}，请录入会议议定的工作任务。")
                 return redirect("training:meeting_detail", pk=meeting.pk)
         form.mark_invalid()
@@ -415,13 +415,13 @@ def meeting_task_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = TaskForm(request.POST)
         if form.is_valid():
-            try:
-                task = services.ledger_task_create(
+            task = submit(
+                form,
+                lambda: services.ledger_task_create(
                     meeting=meeting, data=form.task_input(), actor=request.user
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
+                ),
+            )
+            if task is not None:
                 messages.success(request, f"已将任务{task.code}列入工作台帐。")
                 return redirect("training:meeting_detail", pk=meeting.pk)
         form.mark_invalid()

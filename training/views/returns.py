@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core import clock
+from core.actions import submit
 from core.decorators import role_required
 from core.errors import RuleViolation
 from core.exports import percent
@@ -608,18 +609,16 @@ def correction_create(request, department: str, month: datetime.date):
         form = CorrectionForm(request.POST, categories=categories)
         if form.is_valid():
             lines = {row.category.pk: row.line for row in rows if row.line is not None}
-            try:
-                services.correction_request(
+            saved = submit(
+                form,
+                lambda: services.correction_request(
                     monthly_return=ret,
                     proposed=form.proposed(lines),
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, "更正申请已提交，等待办公室审批。")
                 return redirect(_detail_url(dept, month))
         status = 400

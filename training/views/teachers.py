@@ -9,12 +9,13 @@ with 400.
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.actions import submit
 from core.decorators import role_required
 from core.roles import Role
 from training import selectors as training_selectors
@@ -73,16 +74,6 @@ class ClassTeachersForm(forms.Form):
         )
 
 
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(key if key in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 @role_required(*READERS)
 @require_GET
 def teacher_list(request):
@@ -124,13 +115,13 @@ def teacher_create(request):
     template = "training/teachers/teacher_form.html"
     if request.method == "POST":
         if form.is_valid():
-            try:
-                teacher = services.teacher_create(
+            teacher = submit(
+                form,
+                lambda: services.teacher_create(
                     institution=institution, data=form.cleaned_data, actor=request.user
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
+                ),
+            )
+            if teacher is not None:
                 messages.success(request, f"已新增教师“{teacher.name}”。")
                 return redirect("training:teacher_detail", pk=teacher.pk)
         return render(request, template, {"form": form, "teacher": None}, status=400)
@@ -170,11 +161,13 @@ def teacher_update(request, pk: int):
         return render(request, template, {"form": form, "teacher": teacher})
     form = TeacherForm(request.POST)
     if form.is_valid():
-        try:
-            services.teacher_update(teacher=teacher, data=form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+        saved = submit(
+            form,
+            lambda: services.teacher_update(
+                teacher=teacher, data=form.cleaned_data, actor=request.user
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已保存教师信息。")
             return redirect("training:teacher_detail", pk=teacher.pk)
     return render(request, template, {"form": form, "teacher": teacher}, status=400)
@@ -188,13 +181,13 @@ def teacher_training_create(request, pk: int):
         raise PermissionDenied
     form = TrainingForm(request.POST)
     if form.is_valid():
-        try:
-            services.teacher_training_add(
+        saved = submit(
+            form,
+            lambda: services.teacher_training_add(
                 teacher=teacher, data=form.cleaned_data, actor=request.user
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "已记录进修情况。")
             return redirect("training:teacher_detail", pk=teacher.pk)
     return _render_detail(request, teacher, training_form=form, status=400)
@@ -215,15 +208,15 @@ def class_teachers(request, pk: int):
         )
     form = ClassTeachersForm(request.POST, training_class=training_class)
     if form.is_valid():
-        try:
-            chosen = services.class_teachers_set(
+        chosen = submit(
+            form,
+            lambda: services.class_teachers_set(
                 training_class=training_class,
                 teachers=form.cleaned_data["teachers"],
                 actor=request.user,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+            ),
+        )
+        if chosen is not None:
             names = "、".join(t.name for t in chosen) or "（无）"
             messages.success(request, f"已保存任课教师：{names}。")
             return redirect("training:class_teachers", pk=training_class.pk)

@@ -23,8 +23,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.actions import submit
 from core.decorators import public, role_required
-from core.errors import RuleViolation
 from core.models import County
 from core.roles import Role
 from training.models import PopulationGroup, RegistrationPoint, Worker
@@ -136,15 +136,13 @@ def worker_signup(request: HttpRequest) -> HttpResponse:
         return redirect("dashboard:home")
     form = WorkerSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            worker = services.worker_self_register(
+        worker = submit(
+            form,
+            lambda: services.worker_self_register(
                 password=form.cleaned_data["password"], **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if worker is not None:
             login(request, worker.user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, "注册成功，以后可用手机号码和密码登录。")
             return redirect("training:worker_me")
@@ -266,15 +264,14 @@ def worker_create(request: HttpRequest) -> HttpResponse:
             points = points.filter(institution_id=user.institution_id)
     form = WorkerRegisterForm(request.POST or None, points=points)
     if request.method == "POST" and form.is_valid():
-        try:
-            worker, created = services.worker_register(
+        registered = submit(
+            form,
+            lambda: services.worker_register(
                 point=form.cleaned_data["point"], actor=user, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except RuleViolation as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if registered is not None:
+            worker, created = registered
             if created:
                 messages.success(request, f"已登记劳动者：{worker}")
             else:
