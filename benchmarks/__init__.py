@@ -78,6 +78,10 @@ def database() -> Iterator[None]:
 CITY_FRACTION = float(os.environ.get("BENCH_CITY", "1"))
 #: The "10× smaller run" the volume-independence checks compare against.
 SMALL_DIVISOR = 10
+#: Part of the kept small run's file name: bump it when a small-run figure's method changes, so a
+#: kept database (``BENCH_KEEPDB=1``) does not report figures measured the old way (2: the export's
+#: peak RSS is the child's own ``VmHWM``, not ``wait4``'s, which includes the parent's size).
+SMALL_METHOD = 2
 
 
 def city_data(fraction: float | None = None) -> dict:
@@ -112,7 +116,7 @@ def city_data(fraction: float | None = None) -> dict:
     city = {"campaign": campaign, "moment": city_moment(campaign), "fraction": fraction}
     saved = os.path.join(
         tempfile.gettempdir(),
-        f"bench_small_{os.path.basename(str(connection.settings_dict['NAME']))}.json",
+        f"bench_small_v{SMALL_METHOD}_{os.path.basename(str(connection.settings_dict['NAME']))}.json",
     )
     started = time.perf_counter()
     if seeded_fraction(campaign) < small_fraction or not os.path.exists(saved):

@@ -47,10 +47,17 @@ def _hash_key() -> bytes:
     return _derive(secret, "xuchang.field-hash")
 
 
+@cache
+def _keyed_hasher() -> hmac.HMAC:
+    # Keyed once; each hash copies it (an import hashes thousands of ID numbers).
+    return hmac.new(_hash_key(), digestmod=hashlib.sha256)
+
+
 def reset_keys() -> None:
     """Forget cached keys (tests and the rotation command change settings at run time)."""
     _fernet.cache_clear()
     _hash_key.cache_clear()
+    _keyed_hasher.cache_clear()
 
 
 def encrypt(plaintext: str) -> str:
@@ -71,4 +78,6 @@ def rotate(token: str) -> str:
 
 
 def keyed_hash(plaintext: str) -> str:
-    return hmac.new(_hash_key(), plaintext.encode(), hashlib.sha256).hexdigest()
+    hasher = _keyed_hasher().copy()
+    hasher.update(plaintext.encode())
+    return hasher.hexdigest()

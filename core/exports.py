@@ -41,6 +41,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
 from core.errors import RuleViolation
+from core.middleware import client_ip
 from core.models import ExportJob, User
 from core.roles import CITY_WIDE_READERS, Role
 from core.services import audit_record
@@ -203,11 +204,18 @@ class _ExportWriter(XlsxWriter):
     def append_formatted(
         self, worksheet: WriteOnlyWorksheet, values: Iterable[Any], formats: Mapping[int, str]
     ) -> None:
+        if not formats:
+            self.append(worksheet, values)
+            return
         cells = []
         for index, value in enumerate(values):
-            cell = self._cell(worksheet, value)
             number_format = formats.get(index)
-            if cell is not None and number_format and cell.data_type == "n":
+            if not number_format:
+                # Plain values where possible: the writer's fast path (XlsxWriter._value).
+                cells.append(self._value(worksheet, value))
+                continue
+            cell = self._cell(worksheet, value)
+            if cell is not None and cell.data_type == "n":
                 cell.number_format = number_format
             cells.append(cell)
         worksheet.append(cells)
@@ -364,7 +372,9 @@ def export_job_start(*, kind: str, actor: User) -> ExportJob:
         )
     try:
         with transaction.atomic():
-            job = ExportJob.objects.create(kind=kind, requested_by=actor)
+            job = ExportJob.objects.create(
+                kind=kind, requested_by=actor, requested_from=client_ip.get()
+            )
     except IntegrityError:
         # Another request of the same person created it in between (UniqueConstraint).
         return ExportJob.objects.get(
@@ -416,6 +426,16 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     job = _claim(job_id)
     if job is None:
         return ExportJob.objects.filter(pk=job_id).first()
+    # The worker has no request: its audit rows carry the address the job was asked from.
+    token = client_ip.set(job.requested_from)
+    try:
+        return _run(job)
+    finally:
+        client_ip.reset(token)
+
+
+def _run(job: ExportJob) -> ExportJob:
+    job_id = job.pk
     try:
         plan = export_kind_get(job.kind).build(user=job.requested_by)
         with tempfile.TemporaryDirectory(prefix="export-") as tmp:

@@ -223,6 +223,9 @@ class ExportJob(BaseModel):
     download_name = models.CharField(_("文件名"), max_length=255, blank=True)
     row_counts = models.JSONField(_("各工作表行数"), default=dict, blank=True)
     error = models.TextField(_("错误信息"), blank=True)
+    # Where the request came from: the worker writes the job's audit rows with it, so they say
+    # where the export was asked for, like every row written inside a request.
+    requested_from = models.GenericIPAddressField(_("申请来源IP"), null=True, blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 

@@ -13,6 +13,7 @@ Each error carries a stable ``code`` that callers and tests can branch on instea
 from __future__ import annotations
 
 import datetime
+import operator
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ CHINA_TZ = ZoneInfo("Asia/Shanghai")
 # GB 11643-1999: weight of each of the first 17 digits and the check character per remainder.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
+_ASCII_ZERO_TOTAL = ord("0") * sum(_WEIGHTS)
 
 # Province-level codes of the mainland (GB/T 2260).
 _MAINLAND_PROVINCES = frozenset(
@@ -60,7 +62,9 @@ class ResidentId:
 
 
 def _check_char(prefix17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(prefix17, _WEIGHTS, strict=True))
+    # The ASCII codes of the digits (callers pass 17 ASCII digits) with the loop kept in C: a
+    # 5,000-row roster checks 5,000 numbers. Each code is the digit plus 48.
+    total = sum(map(operator.mul, prefix17.encode("ascii"), _WEIGHTS)) - _ASCII_ZERO_TOTAL
     return _CHECK_CHARS[total % 11]
 
 

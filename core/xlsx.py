@@ -59,10 +59,14 @@ import openpyxl
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import INLINE_STRING, WorkSheetParser
 from openpyxl.xml import DEFUSEDXML
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -174,7 +178,7 @@ class XlsxWriter:
 
     def append(self, worksheet: WriteOnlyWorksheet, values: Iterable[Any]) -> None:
         """Write one row; see the class docstring for how each value is typed."""
-        worksheet.append([self._cell(worksheet, value) for value in values])
+        worksheet.append([self._value(worksheet, value) for value in values])
 
     def save(self, target: str | PathLike[str] | IO[bytes]) -> None:
         """Write the workbook to a path or a binary file object (once; write-only workbooks
@@ -211,6 +215,35 @@ class XlsxWriter:
         # forcing the string type stores it as an inline string that no spreadsheet evaluates.
         cell.data_type = "s"
         return cell
+
+    def _value(self, worksheet: WriteOnlyWorksheet, value: Any) -> Any:
+        """What to hand openpyxl for ``value``: the plain value where openpyxl types it exactly
+        as ``_cell`` would (ordinary text, integers, finite floats, dates), else ``_cell``'s cell.
+
+        Plain values are the fast path for the bulk of an export: openpyxl fills one reusable
+        cell with them, whereas a cell of ours costs a second cell, a second type check and the
+        exception openpyxl raises and catches before it accepts a ready-made cell (a quarter of
+        the CPU time of writing the audit workbook's big sheets). core/tests/test_export_memory.py
+        checks that both paths write the same XML.
+        """
+        kind = type(value)
+        if kind is str:
+            # Exactly the strings openpyxl stores as text by itself: not a formula ("=…"), not
+            # an error code ("#N/A"), no illegal character, not empty once those are dropped.
+            text = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if text and text[0] != "=" and text not in ERROR_CODES:
+                return text
+            return self._text_cell(worksheet, text)
+        if kind is int:
+            if -_MAX_EXACT_NUMBER < value < _MAX_EXACT_NUMBER:
+                return value
+        elif kind is float:
+            if math.isfinite(value):
+                return value
+        elif kind is datetime.date:
+            # openpyxl's own format for a date is ours, "yyyy-mm-dd".
+            return value
+        return self._cell(worksheet, value)
 
     def _cell(self, worksheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell | None:
         if value is None:
@@ -588,6 +621,80 @@ def _scan_sheet(worksheet: Any) -> _SheetScan | None:
     return _SheetScan(rows_with_values=count, merged_header_ranges=tuple(merged[:10]))
 
 
+_TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's sheet parser with a shortcut for the commonest cell of an upload: an inline
+    string that is one plain ``<t>`` (as our writer, openpyxl and WPS write text). openpyxl builds
+    its rich-text object model for it, a third of the time of reading a sheet of text; the
+    shortcut returns the same value and cell dict. Every other cell — shared strings, numbers,
+    dates, rich or phonetic runs, anything unusual — goes through openpyxl unchanged.
+    ``core/tests/test_xlsx_fast_reader.py`` compares both (openpyxl is pinned to 3.1, whose
+    ``parse_cell`` this mirrors).
+    """
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        if self.data_only and not self.rich_text and element.get("t") == "inlineStr":
+            child = element.find(INLINE_STRING)
+            if (
+                child is not None
+                and not child.attrib
+                and len(child) == 1
+                and child[0].tag == _TEXT_TAG
+            ):
+                coordinate = element.get("r")
+                style_id = element.get("s", 0)
+                if style_id:
+                    style_id = int(style_id)
+                if coordinate:
+                    row, column = coordinate_to_tuple(coordinate)
+                    self.col_counter = column
+                else:
+                    self.col_counter += 1
+                    row, column = self.row_counter, self.col_counter
+                text = child[0].text
+                return {
+                    "row": row,
+                    "column": column,
+                    "value": "" if text is None else text,
+                    "data_type": "s",
+                    "style_id": style_id,
+                }
+        return super().parse_cell(element)
+
+
+def _read_only_rows(worksheet: ReadOnlyWorksheet) -> Iterator[Sequence[Any]]:
+    """``worksheet.iter_rows(max_row=EXCEL_MAX_ROWS, values_only=True)`` after
+    ``reset_dimensions()`` — the same rows, each as wide as its last cell, a missing row as an
+    empty one (openpyxl 3.1's ``ReadOnlyWorksheet._cells_by_row``) — parsed by ``_SheetParser``.
+    """
+    workbook = worksheet.parent
+    counter = 1
+    index = 0
+    with worksheet._get_source() as source:
+        parser = _SheetParser(
+            source,
+            worksheet._shared_strings,
+            data_only=workbook.data_only,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for index, cells in parser.parse():
+            if index > EXCEL_MAX_ROWS:
+                break
+            while counter < index:
+                counter += 1
+                yield ()
+            if counter <= index:
+                counter += 1
+                yield worksheet._get_row(cells, 1, None, True)
+    if index > EXCEL_MAX_ROWS:
+        for _ in range(counter, EXCEL_MAX_ROWS + 1):
+            yield ()
+
+
 def _merged_header_ranges(worksheet: Any) -> tuple[str, ...]:
     scan = _scan_sheet(worksheet)
     return scan.merged_header_ranges if scan is not None else ()
@@ -644,7 +751,10 @@ class SheetReader:
         self._refuse_too_many_rows()
         # No max_col: each row is as wide as its last cell, so stray far-right cells are seen.
         # max_row only caps the filler rows openpyxl invents for gaps in absurd row numbers.
-        rows = self._guarded(worksheet.iter_rows(max_row=EXCEL_MAX_ROWS, values_only=True))
+        if isinstance(worksheet, ReadOnlyWorksheet):
+            rows = self._guarded(_read_only_rows(worksheet))
+        else:
+            rows = self._guarded(worksheet.iter_rows(max_row=EXCEL_MAX_ROWS, values_only=True))
         width = len(self.headers)
 
         header_seen = False
@@ -678,7 +788,8 @@ class SheetReader:
                     for index, value in enumerate(outside, start=width + 1)
                     if not _is_blank(value)
                 ]
-            if not stray and all(_is_blank(value) for value in inside):
+            inside_blank = all(_is_blank(value) for value in inside)
+            if not stray and inside_blank:
                 continue
 
             data_rows += 1
@@ -703,7 +814,7 @@ class SheetReader:
                             f"第{letter}列超出模板范围（模板共{width}列），请删除该列内容",
                         )
                     )
-            if all(_is_blank(value) for value in inside):
+            if inside_blank:
                 continue
             inside.extend([None] * (width - len(inside)))
             yield Row(
@@ -829,12 +940,16 @@ def cell_text(value: Any, *, required: bool = True, max_length: int | None = Non
     Whole numbers are accepted as their digits (a name column rarely holds one, a code column
     often does); anything that would need rounding is refused rather than guessed.
     """
-    if _is_blank(value):
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            if required:
+                raise CellValueError(_REQUIRED)
+            return ""
+    elif value is None:
         if required:
             raise CellValueError(_REQUIRED)
         return ""
-    if isinstance(value, str):
-        text = value.strip()
     elif _is_number(value) and math.isfinite(value) and value == int(value):
         if abs(value) >= _MAX_EXACT_NUMBER:
             raise CellValueError("数字位数过多，请以文本格式填写")

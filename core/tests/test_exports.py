@@ -359,6 +359,27 @@ def test_a_started_job_runs_at_commit_in_eager_mode_and_stores_the_workbook(
     assert job.finished_at is not None
 
 
+def test_the_workers_audit_rows_carry_the_address_the_job_was_asked_from(kind):
+    """The worker runs outside any request; its export.done row says where the export was
+    requested, as rows written inside a request do."""
+    from core.middleware import client_ip
+
+    office = user_with_role(Role.OFFICE)
+    token = client_ip.set("198.51.100.7")
+    try:
+        job = exports.export_job_start(kind="test_kind", actor=office)  # queued: not run yet
+    finally:
+        client_ip.reset(token)
+    assert client_ip.get() is None
+    exports.export_job_run(job_id=job.pk)  # as the worker runs it
+    rows = AuditEvent.objects.for_object(job)
+    assert dict(rows.values_list("action", "ip_address")) == {
+        "export.start": "198.51.100.7",
+        "export.done": "198.51.100.7",
+    }
+    assert client_ip.get() is None  # the worker's context is left as it was
+
+
 def test_the_workbook_is_built_with_the_requesters_role(kind, django_capture_on_commit_callbacks):
     DepartmentFactory(code="a1")
     with django_capture_on_commit_callbacks(execute=True):
