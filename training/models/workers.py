@@ -87,7 +87,6 @@ class Worker(BaseModel):
         verbose_name = _("劳动者")
         verbose_name_plural = _("劳动者")
         indexes = [
-            models.Index(fields=["county"], name="worker_county_idx"),
             # The worker list pages by name (ORDER BY name, id LIMIT n): 300,000 rows at city
             # scale (benchmarks/RESULTS.md).
             models.Index(fields=["name", "id"], name="worker_name_idx"),
