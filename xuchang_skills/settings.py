@@ -151,9 +151,7 @@ LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20)
 LOGIN_IP_WINDOW_SECONDS = env.int("LOGIN_IP_WINDOW_SECONDS", default=15 * 60)
 LOGIN_IP_LOCKOUT_SECONDS = env.int("LOGIN_IP_LOCKOUT_SECONDS", default=15 * 60)
 # Failure counters with no lock in force and no failure for this long are deleted (daily job).
-LOGIN_THROTTLE_RETENTION_SECONDS = env.int(
-    "LOGIN_THROTTLE_RETENTION_SECONDS", default=24 * 60 * 60
-)
+LOGIN_THROTTLE_RETENTION_SECONDS = env.int("LOGIN_THROTTLE_RETENTION_SECONDS", default=24 * 60 * 60)
 # Optional second factor (authenticator app, RFC 6238) for these roles; the code must follow the
 # password within TOTP_PENDING_SECONDS.
 TOTP_ROLES = env.list("TOTP_ROLES", default=["office", "finance"])
