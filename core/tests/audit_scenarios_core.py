@@ -225,7 +225,10 @@ def _export_done() -> Expect:
     from core.exports import export_job_run
 
     office = user_with_role(Role.OFFICE)
-    job = ExportJob.objects.create(kind=AUDIT_WORKBOOK, requested_by=office)
+    # As export_job_start leaves it: the worker writes its rows with the requester's address.
+    job = ExportJob.objects.create(
+        kind=AUDIT_WORKBOOK, requested_by=office, requested_from=CLIENT_IP
+    )
     with _media_root():
         done = export_job_run(job_id=job.pk)
     assert done.status == ExportJob.Status.DONE, done.error
