@@ -30,9 +30,19 @@ urlpatterns = [
         institution.trainees_template,
         name="institution_trainees_template",
     ),
+    path(
+        "institution/trainees/<int:pk>/entrustment/",
+        institution.entrustment_record,
+        name="institution_entrustment_record",
+    ),
     path("institution/shortage/", institution.shortage, name="institution_shortage"),
     path("institution/claims/", institution.claims, name="institution_claims"),
     path("institution/claims/<int:pk>/", institution.claim_detail, name="institution_claim"),
+    path(
+        "institution/claims/<int:pk>/withdraw/",
+        institution.claim_withdraw,
+        name="institution_claim_withdraw",
+    ),
     # Office: standards and claim windows (补贴标准、申领期).
     path("standards/", standards.standard_list, name="standard_list"),
     path("standards/new/", standards.standard_create, name="standard_create"),

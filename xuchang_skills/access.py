@@ -270,9 +270,14 @@ ACCESS: dict[str, Access] = {
     "subsidies:institution_trainees": Access(get="institution", post="institution"),
     "subsidies:institution_trainees_upload": Access(post="institution"),
     "subsidies:institution_trainees_template": Access(get="institution"),
+    # A paper 委托书 of the institution's own trainee, recorded by its staff.
+    "subsidies:institution_entrustment_record": Access(
+        get="institution*", post="institution*", obj="enrollment"
+    ),
     "subsidies:institution_shortage": Access(get="institution", post="institution"),
     "subsidies:institution_claims": Access(get="institution"),
     "subsidies:institution_claim": Access(get="institution*", obj="institution_claim"),
+    "subsidies:institution_claim_withdraw": Access(post="institution*", obj="institution_claim"),
     "subsidies:standard_list": Access(get=f"{CITY} reviewer finance"),
     "subsidies:standard_create": Access(post="office"),
     "subsidies:standard_end": Access(post="office", obj="standard"),

@@ -14,6 +14,7 @@ options, as a browser would send them) plus each case's explicit answers to the 
 """
 
 import datetime
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -381,6 +382,57 @@ def _enrollment_worker(people: People) -> User:
     return people.user_of(enrollment.worker)
 
 
+def _unentrusted_enrollment() -> dict:
+    """An enrollment with no active entrustment and no own live claim: a paper 委托书 can be
+    recorded for it by its institution."""
+    from django.db.models import Exists, OuterRef
+
+    from subsidies.models import LIVE_STATUSES
+
+    own = _model("subsidies.SubsidyClaim").objects.filter(
+        enrollment=OuterRef("pk"), payee_kind="person", status__in=LIVE_STATUSES
+    )
+    enrollment = (
+        _model("training.Enrollment")
+        .objects.exclude(entrustments__status="active")
+        .exclude(Exists(own))
+        .order_by("pk")
+        .first()
+    )
+    assert enrollment is not None, "the demo has no enrollment without an entrustment"
+    return {"pk": enrollment.pk}
+
+
+def _enrollment_staff(people: People) -> User:
+    enrollment = _model("training.Enrollment").objects.get(**_unentrusted_enrollment())
+    return people.staff_of(enrollment.training_class.institution)
+
+
+class _Scan(io.BytesIO):
+    """The signed 委托书: a case posts it twice (valid, then with extras), whole each time."""
+
+    name = "委托书.pdf"
+
+    def read(self, size=-1):
+        self.seek(0)
+        return super().read(size)
+
+
+def _withdrawable_institution_claim() -> dict:
+    return {
+        "pk": _first_pk(
+            "subsidies.SubsidyClaim",
+            channel="institution",
+            status__in=["submitted", "under_review", "returned"],
+        )
+    }
+
+
+def _claim_staff(people: People) -> User:
+    claim = _model("subsidies.SubsidyClaim").objects.get(**_withdrawable_institution_claim())
+    return people.staff_of(claim.institution)
+
+
 ACCOUNT = "6222021708000123456"
 
 
@@ -510,6 +562,24 @@ CASES = [
         kwargs=_claim_kwargs(channel="worker", status="returned"),
         page=lambda kwargs: reverse("subsidies:worker_claim", kwargs=kwargs),
         answers=lambda: {"bank_name": "中国建设银行许昌分行", "account": ACCOUNT},
+        rows=_rows("subsidies.SubsidyClaim", pk="pk"),
+    ),
+    Case(
+        "institution paper entrustment",
+        "subsidies:institution_entrustment_record",
+        _enrollment_staff,
+        kwargs=_unentrusted_enrollment,
+        answers=lambda: {"signed_on": "2014-07-01", "document": _Scan(b"%PDF-1.4\n% signed\n")},
+        model="subsidies.Entrustment",
+        ignore={"document"},  # the second upload is stored under a new name
+    ),
+    Case(
+        "institution claim withdraw",
+        "subsidies:institution_claim_withdraw",
+        _claim_staff,
+        kwargs=_withdrawable_institution_claim,
+        page=lambda kwargs: reverse("subsidies:institution_claim", kwargs=kwargs),
+        answers=lambda: {"reason": "学员要求本人申领"},
         rows=_rows("subsidies.SubsidyClaim", pk="pk"),
     ),
     Case(

@@ -132,6 +132,41 @@ def entrusted_trainees(institution) -> QuerySet[Enrollment]:
     )
 
 
+def unentrusted_trainees(institution) -> QuerySet[Enrollment]:
+    """Enrollments in the institution's classes with no active entrustment, annotated
+    ``has_own_claim`` (the worker's own live claim for the training: no entrustment then)."""
+    entrusted = Entrustment.objects.filter(
+        enrollment=OuterRef("pk"), status=Entrustment.Status.ACTIVE
+    )
+    own = SubsidyClaim.objects.filter(
+        enrollment=OuterRef("pk"),
+        payee_kind=SubsidyClaim.PayeeKind.PERSON,
+        status__in=LIVE_STATUSES,
+    )
+    return (
+        Enrollment.objects.filter(training_class__institution=institution)
+        .exclude(Exists(entrusted))
+        .select_related("worker", "training_class__occupation")
+        .annotate(has_own_claim=Exists(own))
+        .order_by("training_class__code", "worker__name", "id")
+    )
+
+
+def enrollment_for_institution(user, pk: int) -> Enrollment:
+    """An enrollment in a class of the user's institution, or 404 (another institution's
+    trainee is not found, not forbidden)."""
+    if not perms.is_institution_staff(user):
+        raise Http404
+    enrollment = (
+        Enrollment.objects.filter(training_class__institution_id=user.institution_id, pk=pk)
+        .select_related("worker", "training_class__institution", "training_class__occupation")
+        .first()
+    )
+    if enrollment is None:
+        raise Http404
+    return enrollment
+
+
 def shortage_candidates(institution) -> QuerySet[Certificate]:
     """技师/高级技师 certificates in 急需紧缺 occupations held by workers the institution trained
     in a closed class of that occupation; annotated ``has_live_claim``."""

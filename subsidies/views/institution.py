@@ -7,17 +7,24 @@ from __future__ import annotations
 import io
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.actions import perform, submit
 from core.decorators import role_required
 from core.errors import RuleViolation
 from core.roles import Role
 from core.xlsx import SheetSpec, XlsxError, write_workbook
-from subsidies.forms import TickForm, UploadForm
+from subsidies.forms import EntrustForm, TickForm, UploadForm, WithdrawForm
+from subsidies.models import SubsidyClaim
 from subsidies.selectors import claims as selectors
+from subsidies.services import claims as claim_services
+from subsidies.services import entrustments as entrust_services
 from subsidies.services import institution_claims as services
+
+UNENTRUSTED_PAGE = 50
 
 
 def _institution(request: HttpRequest):
@@ -52,7 +59,7 @@ def trainees(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "subsidies/institution_trainees.html",
-                {"institution": institution, "rows": rows, "upload_form": UploadForm()},
+                _trainees_context(request, institution, rows),
                 status=400,
             )
         try:
@@ -67,8 +74,19 @@ def trainees(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "subsidies/institution_trainees.html",
-        {"institution": institution, "rows": rows, "upload_form": UploadForm()},
+        _trainees_context(request, institution, rows),
     )
+
+
+def _trainees_context(request: HttpRequest, institution, rows) -> dict:
+    # Trainees not yet entrusting the institution: a paper 委托书 can be recorded for them.
+    unentrusted = Paginator(selectors.unentrusted_trainees(institution), UNENTRUSTED_PAGE)
+    return {
+        "institution": institution,
+        "rows": rows,
+        "upload_form": UploadForm(),
+        "unentrusted": unentrusted.get_page(request.GET.get("page")),
+    }
 
 
 @role_required(Role.INSTITUTION)
@@ -150,13 +168,82 @@ def claims(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.INSTITUTION)
+@require_http_methods(["GET", "POST"])
+def entrustment_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """登记纸质委托书: the trainee signed a paper entrustment of this institution; staff upload
+    the scan. Another institution's trainee is not found (404)."""
+    enrollment = selectors.enrollment_for_institution(request.user, pk)
+    form = EntrustForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            entrustment = submit(
+                form,
+                lambda: entrust_services.entrustment_create(
+                    worker=enrollment.worker,
+                    enrollment=enrollment,
+                    document=form.cleaned_data["document"],
+                    signed_on=form.cleaned_data["signed_on"],
+                    actor=request.user,
+                ),
+            )
+            if entrustment is not None:
+                messages.success(
+                    request,
+                    f"已登记{enrollment.worker.name}的纸质委托书（班级 "
+                    f"{enrollment.training_class.code}）。",
+                )
+                return redirect("subsidies:institution_trainees")
+        else:
+            form.mark_invalid()
+        status = 400
+    return render(
+        request,
+        "subsidies/institution_entrustment_record.html",
+        {"enrollment": enrollment, "form": form},
+        status=status,
+    )
+
+
+def _can_withdraw(claim: SubsidyClaim) -> bool:
+    # Only a claim the institution itself submitted; one the worker submitted (with the
+    # institution as payee) is the worker's to withdraw.
+    return (
+        claim.channel == SubsidyClaim.Channel.INSTITUTION
+        and claim.status in SubsidyClaim.WITHDRAWABLE_STATUSES
+    )
+
+
+@role_required(Role.INSTITUTION)
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = selectors.claim_for_institution(request.user, pk)
     return render(
         request,
         "subsidies/institution_claim_detail.html",
-        {"claim": claim, "timeline": list(claim.status_changes.all())},
+        {
+            "claim": claim,
+            "timeline": list(claim.status_changes.all()),
+            "withdraw_form": WithdrawForm(),
+            "can_withdraw": _can_withdraw(claim),
+        },
     )
+
+
+@role_required(Role.INSTITUTION)
+@require_POST
+def claim_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a claim the institution submitted, with a reason (not once approved)."""
+    claim = selectors.claim_for_institution(request.user, pk)
+    form = WithdrawForm(request.POST)
+    form.is_valid()
+    perform(
+        request,
+        lambda: claim_services.claim_withdraw(
+            claim=claim, reason=form.cleaned_data.get("reason", ""), actor=request.user
+        ),
+        success=f"申请 {claim.number} 已撤回。",
+    )
+    return redirect("subsidies:institution_claim", pk=claim.pk)
 
 
 @role_required(Role.INSTITUTION)
