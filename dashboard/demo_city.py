@@ -19,7 +19,7 @@ session ``AttendanceRecord`` rows are written for a sample of classes only (``AT
 entered session by session, the counter equal to the sessions marked present). Writing one row
 per trainee and session would be tens of millions of rows that no page reads in bulk.
 
-Speed: on PostgreSQL the big tables are written with ``COPY`` (psycopg2 ``copy_expert``), with
+Speed: on PostgreSQL the big tables are written with ``COPY`` (``core.pgcopy``), with
 primary keys assigned here and the sequences moved past them afterwards; elsewhere (SQLite, the
 tests) with ``bulk_create``. Deterministic for a given seed. Progress goes to stderr.
 
@@ -30,7 +30,6 @@ cycles come from the awards app's own demo seeder (step 1).
 """
 
 import datetime
-import io
 import itertools
 import math
 import random
@@ -47,6 +46,7 @@ from django.utils import timezone
 
 from core import clock, crypto
 from core.models import AuditEvent, County, User
+from core.pgcopy import copy_text, copy_write
 from core.roles import Role
 from core.services import audit_record
 from core.validators import make_resident_id, mask_resident_id
@@ -148,18 +148,6 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _text(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-    return str(value)
-
-
 def write_rows(
     model,
     columns: Sequence[str],
@@ -175,27 +163,16 @@ def write_rows(
     table = model._meta.db_table
     if _is_postgres():
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        buffer = io.StringIO()
-        pending = 0
-
-        def flush() -> None:
-            nonlocal buffer, pending
-            buffer.seek(0)
-            with connection.cursor() as cursor:
-                cursor.cursor.copy_expert(sql, buffer)
-            buffer = io.StringIO()
-            pending = 0
-
+        lines: list[str] = []
         for row in rows:
-            buffer.write("\t".join(map(_text, row)))
-            buffer.write("\n")
-            pending += 1
+            lines.append("\t".join(map(copy_text, row)) + "\n")
             written += 1
-            if pending >= CHUNK:
-                flush()
+            if len(lines) >= CHUNK:
+                copy_write(connection, sql, "".join(lines))
+                lines = []
                 progress(label, written, total)
-        if pending:
-            flush()
+        if lines:
+            copy_write(connection, sql, "".join(lines))
     else:
         attnames = {f.column: f.attname for f in model._meta.concrete_fields}
         names = [attnames[c] for c in columns]

@@ -364,7 +364,9 @@ def test_the_progress_job_benchmark_counts_the_same_queries_twice(seeded):
     ],
 )
 def test_copy_text_format_escapes_what_postgresql_reads_specially(value, text):
-    assert demo_city._text(value) == text
+    from core.pgcopy import copy_text
+
+    assert copy_text(value) == text
 
 
 def test_progress_bar_draws_a_share_and_ends_the_line_when_done():

@@ -29,6 +29,7 @@ from core import clock
 from core.crypto import encrypt, keyed_hash
 from core.errors import RuleViolation
 from core.models import County, User
+from core.pgcopy import copy_text, copy_write
 from core.roles import Role
 from core.services import audit_record, user_create
 from core.validators import ResidentId, mask_resident_id, parse_resident_id, validate_mobile
@@ -947,25 +948,9 @@ def _insert_rows(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> N
             cursor.execute(head + ", ".join([one_row] * len(chunk)), params)
 
 
-# COPY's text format: backslash escapes for the characters that end a value or a row.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+# A line whose joined values hold a backslash, newline or carriage return (or more tabs than
+# separators) needs value-by-value escaping.
 _COPY_SPECIAL_IN_LINE = re.compile(r"[\\\n\r]")
-
-
-def _copy_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime.date):
-        # Prepared datetimes are aware, so the text carries the offset.
-        return value.isoformat()
-    if isinstance(value, int):
-        return str(value)
-    raise TypeError(f"no COPY text for {type(value).__name__}")
 
 
 def _copy_rows(
@@ -983,7 +968,7 @@ def _copy_rows(
     # once, end every line.
     keys = [field.attname for field in fields if field.attname not in constants]
     fixed = [field for field in fields if field.attname in constants]
-    suffix = "".join("\t" + _copy_text(constants[field.attname]) for field in fixed)
+    suffix = "".join("\t" + copy_text(constants[field.attname]) for field in fixed)
     columns = [
         *(quote(field.column) for field in fields if field.attname not in constants),
         *(quote(field.column) for field in fixed),
@@ -998,25 +983,16 @@ def _copy_rows(
             if (value := row[key]).__class__ is str
             else str(value)
             if value.__class__ is int
-            else _copy_text(value)
+            else copy_text(value)
             for key in keys
         ]
         line = "\t".join(texts)
         if line.count("\t") != len(texts) - 1 or _COPY_SPECIAL_IN_LINE.search(line):
-            line = "\t".join([_copy_text(row[key]) for key in keys])
+            line = "\t".join([copy_text(row[key]) for key in keys])
         lines.append(line + suffix)
     lines.append("")
     sql = f"COPY {quote(table)} ({', '.join(columns)}) FROM STDIN"
-    payload = "\n".join(lines)
-    with db.cursor() as cursor, db.wrap_database_errors:
-        # The raw driver cursor: Django's wrapper has no COPY; wrap_database_errors turns a
-        # constraint failure into django.db.IntegrityError as execute() would.
-        raw = cursor.cursor
-        if hasattr(raw, "copy"):  # psycopg 3
-            with raw.copy(sql) as copy:
-                copy.write(payload)
-        else:  # psycopg2
-            raw.copy_expert(sql, io.StringIO(payload))
+    copy_write(db, sql, "\n".join(lines))
 
 
 def _roster_conflict(training_class: TrainingClass, hashes: list[str]) -> RuleViolation:

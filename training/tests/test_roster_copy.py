@@ -6,8 +6,9 @@ import io
 import pytest
 
 from core.crypto import decrypt, keyed_hash
+from core.pgcopy import copy_text
 from training.models import Enrollment, Worker
-from training.services.workers import _copy_text, roster_import
+from training.services.workers import roster_import
 from training.tests import workers_samples as samples
 
 pytestmark = pytest.mark.django_db
@@ -65,9 +66,9 @@ def test_names_with_tab_backslash_and_null_marker_are_stored_as_typed(plan):
     ],
 )
 def test_copy_text_escapes_what_copy_would_misread(value, text):
-    assert _copy_text(value) == text
+    assert copy_text(value) == text
 
 
 def test_copy_text_refuses_an_unknown_type():
     with pytest.raises(TypeError):
-        _copy_text(object())
+        copy_text(object())
