@@ -572,6 +572,7 @@ def roster_template_write(target: str | IO[bytes]) -> None:
 class _RosterRow:
     # Plain values only (no model instances, no ResidentId): 5,000 of these live through the
     # import, and every container of objects would be traversed by each garbage collection.
+    # On a row with errors the columns that failed are None; only error-free rows are written.
     number: int
     id_number: str
     sex: str
@@ -624,9 +625,8 @@ def _parse_roster(
     households, educations = _label_maps()
     today = clock.today()
     errors = ErrorCollector()
-    # One tuple of plain values per row (see _RosterRow): row number, whether the row is free of
-    # errors so far, ID number, sex, birth date, ID hash, then the other columns.
-    parsed: list[tuple] = []
+    # (free of errors so far, the row) for every row with a valid, unrepeated ID number.
+    parsed: list[tuple[bool, _RosterRow]] = []
     first_row_of: dict[str, int] = {}
     try:
         reader = SheetReader(
@@ -701,29 +701,29 @@ def _parse_roster(
                         )
                     elif group_id not in group_ids:
                         group_ids.append(group_id)
-            if identity is None:
-                parsed.append((row.number, False, None, None, None, None, name))
-            else:
+            if identity is not None:
                 parsed.append(
                     (
-                        row.number,
                         errors.row_ok(row),
-                        identity.number,
-                        identity.sex,
-                        identity.birth_date,
-                        keyed_hash(identity.number),
-                        name,
-                        phone or "",
-                        county_id,
-                        household,
-                        education,
-                        tuple(group_ids),
+                        _RosterRow(
+                            number=row.number,
+                            id_number=identity.number,
+                            sex=identity.sex,
+                            birth_date=identity.birth_date,
+                            hash=keyed_hash(identity.number),
+                            name=name,
+                            phone=phone or "",
+                            county_id=county_id,
+                            household=household,
+                            education=education,
+                            group_ids=tuple(group_ids),
+                        ),
                     )
                 )
         if not parsed and not errors:
             raise XlsxError(CellError(ROSTER_SHEET, None, None, "花名册中没有学员"))
 
-        hashes = [entry[5] for entry in parsed if entry[5] is not None]
+        hashes = [roster_row.hash for _ok, roster_row in parsed]
         existing = {
             worker.id_number_hash: worker
             for worker in Worker.objects.filter(id_number_hash__in=hashes).only(
@@ -748,35 +748,22 @@ def _parse_roster(
             )
 
         rows: list[_RosterRow] = []
-        for entry in parsed:
-            number, ok, id_number, sex, birth_date, id_hash, name = entry[:7]
-            worker = existing.get(id_hash) if id_hash is not None else None
+        for ok, roster_row in parsed:
+            worker = existing.get(roster_row.hash)
             if worker is not None:
-                if name is not None and worker.name != name:
-                    add_error(number, COL_NAME, NAME_MISMATCH)
+                if roster_row.name is not None and worker.name != roster_row.name:
+                    add_error(roster_row.number, COL_NAME, NAME_MISMATCH)
                     ok = False
                 other_class = subsidised_elsewhere.get(worker.pk)
                 if other_class is not None:
                     add_error(
-                        number, COL_ID, f"该学员本期活动已参加过一次补贴培训（班级{other_class}）"
+                        roster_row.number,
+                        COL_ID,
+                        f"该学员本期活动已参加过一次补贴培训（班级{other_class}）",
                     )
                     ok = False
             if ok:
-                rows.append(
-                    _RosterRow(
-                        number=number,
-                        id_number=id_number,
-                        sex=sex,
-                        birth_date=birth_date,
-                        hash=id_hash,
-                        name=name,
-                        phone=entry[7],
-                        county_id=entry[8],
-                        household=entry[9],
-                        education=entry[10],
-                        group_ids=entry[11],
-                    )
-                )
+                rows.append(roster_row)
         if errors:
             raise XlsxError(
                 sorted(errors.errors, key=lambda e: (e.row or 0, e.column or "", e.message))
