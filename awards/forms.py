@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from awards.models import AwardKind, NominatingUnit
+from core import actions
 from core.crypto import keyed_hash
 from core.models import User
 from core.roles import Role
@@ -50,11 +51,7 @@ class BootstrapForm(forms.Form):
                     widget.attrs["class"] = f"{css} is-invalid".strip()
 
     def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.messages)
+        actions.add_service_errors(self, exc)
         self.mark_invalid()
 
 

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import actions
 from core import notices as services
 from core.actions import submit
 from core.decorators import public, role_required
@@ -41,11 +42,7 @@ class _Bootstrap(forms.Form):
                 field.widget.attrs.setdefault("class", "form-control")
 
     def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.messages)
+        actions.add_service_errors(self, exc)
 
 
 class ObjectionForm(_Bootstrap):

@@ -6,6 +6,7 @@ payee account: a forged POST carrying those fields is ignored because nothing re
 from django import forms
 
 from appraisal.models import Level
+from core import actions
 from core.validators import bank_account_luhn_ok
 from subsidies.models import Kind
 from training.models import TrainingCategory, TrainingClass
@@ -39,11 +40,7 @@ class BootstrapForm(forms.Form):
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
     def add_service_errors(self, exc) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.messages)
+        actions.add_service_errors(self, exc)
         self.mark_invalid()
 
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core import clock
+from core import actions, clock
 from core.actions import perform, submit
 from core.decorators import role_required
 from core.errors import RuleViolation
@@ -94,11 +94,7 @@ class BootstrapForm(forms.Form):
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
     def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.messages)
+        actions.add_service_errors(self, exc)
         self.mark_invalid()
 
 

@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import actions
 from core.actions import submit
 from core.decorators import public, role_required
 from core.models import County
@@ -78,11 +79,7 @@ class _ProfileForm(forms.Form):
         }
 
     def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for key, errors in exc.message_dict.items():
-                self.add_error(key if key in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.messages)
+        actions.add_service_errors(self, exc)
 
 
 class WorkerSignupForm(_ProfileForm):
