@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import datetime
 import random
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-
-from django.test import override_settings
 
 from appraisal.models import (
     AppraisalBody,
@@ -36,7 +31,7 @@ from appraisal.tests import appraisal_builders as build
 from appraisal.tests import test_pilots_support as support
 from core.models import County
 from core.roles import Role
-from core.tests.audit_contract import Expect, scenario
+from core.tests.audit_contract import Expect, campaign_clock, scenario
 from core.tests.factories import user_with_role
 from training.models import Campaign
 
@@ -45,15 +40,9 @@ CAMPAIGN_MOMENT = "2014-03-03T10:00:00+08:00"
 TODAY = datetime.date(2014, 3, 3)
 
 
-@contextmanager
-def campaign_day(moment: str = CAMPAIGN_MOMENT) -> Iterator[None]:
-    """``core.clock`` reads ``moment`` (the demo clock; only honoured with DEBUG on) and uploads
-    go to a temporary directory; the audit rows keep the real time."""
-    with (
-        tempfile.TemporaryDirectory() as media,
-        override_settings(DEBUG=True, APP_TODAY=moment, MEDIA_ROOT=media),
-    ):
-        yield
+def campaign_day(moment: str = CAMPAIGN_MOMENT):
+    """The campaign clock at ``moment`` (default: a campaign day in March 2014)."""
+    return campaign_clock(moment)
 
 
 def campaign() -> Campaign:

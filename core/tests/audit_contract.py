@@ -24,11 +24,14 @@ from __future__ import annotations
 import ast
 import fnmatch
 import importlib
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import models
+from django.test import override_settings
 from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,6 +158,26 @@ class Expect:
 
 
 Scenario = Callable[[], Expect]
+
+
+@contextmanager
+def scratch_media() -> Iterator[None]:
+    """Uploads and written files go to a temporary media root, removed afterwards."""
+    with (
+        tempfile.TemporaryDirectory(prefix="audit-contract-media-") as root,
+        override_settings(MEDIA_ROOT=root),
+    ):
+        yield
+
+
+@contextmanager
+def campaign_clock(moment: str) -> Iterator[None]:
+    """``core.clock`` reads ``moment`` (the demo clock, honoured with DEBUG on) and uploads go to
+    ``scratch_media``; the audit rows keep the real time, which ``check`` compares."""
+    with scratch_media(), override_settings(DEBUG=True, APP_TODAY=moment):
+        yield
+
+
 SCENARIOS: dict[str, Scenario] = {}
 
 

@@ -5,18 +5,14 @@ registered kinds, in ``awards/tests/audit_scenarios.py``, next to the awards set
 """
 
 import datetime
-import shutil
-import tempfile
-from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.test import override_settings
 from django.utils import timezone
 
 from core.models import ExportJob, LoginThrottle
 from core.roles import Role
-from core.tests.audit_contract import CLIENT_IP, Expect, scenario
+from core.tests.audit_contract import CLIENT_IP, Expect, scenario, scratch_media
 from core.tests.factories import UserFactory, user_with_role
 
 AUDIT_WORKBOOK = "audit_workbook"  # dashboard.exports.AUDIT_WORKBOOK, the one real export kind
@@ -199,16 +195,6 @@ def _system_worker_heartbeat() -> Expect:
 # --------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _media_root():
-    root = tempfile.mkdtemp(prefix="audit-contract-media-")
-    try:
-        with override_settings(MEDIA_ROOT=root):
-            yield
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
 @scenario("export.start")
 def _export_start() -> Expect:
     from core.exports import export_job_start
@@ -229,7 +215,7 @@ def _export_done() -> Expect:
     job = ExportJob.objects.create(
         kind=AUDIT_WORKBOOK, requested_by=office, requested_from=CLIENT_IP
     )
-    with _media_root():
+    with scratch_media():
         done = export_job_run(job_id=job.pk)
     assert done.status == ExportJob.Status.DONE, done.error
     return Expect(actor=office, obj=job)
@@ -255,7 +241,7 @@ def _export_download() -> Expect:
     from core.exports import export_job_download
 
     office = user_with_role(Role.OFFICE)
-    with _media_root():
+    with scratch_media():
         job = ExportJob.objects.create(kind=AUDIT_WORKBOOK, requested_by=office)
         job.file.save("workbook.xlsx", ContentFile(b"PK"), save=False)
         job.status = ExportJob.Status.DONE

@@ -16,16 +16,11 @@ import datetime
 import io
 import itertools
 import random
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.test.utils import override_settings
 
 from core.crypto import encrypt, keyed_hash
 from core.models import County, Department
 from core.roles import Role
-from core.tests.audit_contract import Expect, scenario
+from core.tests.audit_contract import Expect, campaign_clock, scenario
 from core.tests.factories import user_with_role
 from core.validators import make_resident_id, mask_resident_id
 from core.xlsx import XlsxWriter
@@ -63,16 +58,6 @@ IN_WINDOW = "2014-06-02T10:00:00"
 AFTER_LOCK = "2014-06-12T10:00:00"
 
 _serial = itertools.count(1)
-
-
-@contextmanager
-def _campaign_clock(moment: str) -> Iterator[None]:
-    """The campaign clock (``core.clock``) at ``moment``, uploads in a throw-away media root."""
-    with (
-        tempfile.TemporaryDirectory() as media,
-        override_settings(DEBUG=True, APP_TODAY=moment, MEDIA_ROOT=media),
-    ):
-        yield
 
 
 def _campaign() -> Campaign:
@@ -179,7 +164,7 @@ def _class_create() -> Expect:
     from training.services.classes import class_create
 
     staff = _staff()
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         training_class = class_create(
             campaign=_campaign(), institution=staff.institution, data=_class_input(), actor=staff
         )
@@ -192,7 +177,7 @@ def _class_update() -> Expect:
 
     staff = _staff()
     training_class = _class()
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         class_update(
             training_class=training_class, data=_class_input(name="焊工培训班"), actor=staff
         )
@@ -207,7 +192,7 @@ def _class_submit() -> Expect:
     # The documents' presence is what submission checks; no file needs to exist for that.
     training_class = _class(approval_form="classes/form.pdf", teaching_plan="classes/plan.pdf")
     _enroll(training_class)
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         class_submit(training_class=training_class, actor=staff)
     return Expect(actor=staff, obj=training_class)
 
@@ -219,7 +204,7 @@ def _class_approve() -> Expect:
     clerk = _rsj_clerk()
     training_class = _class(TrainingClass.Status.SUBMITTED)
     _enroll(training_class)
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         class_approve(training_class=training_class, actor=clerk)
     return Expect(actor=clerk, obj=training_class)
 
@@ -231,7 +216,7 @@ def _class_refuse() -> Expect:
     clerk = _rsj_clerk()
     training_class = _class(TrainingClass.Status.SUBMITTED)
     _enroll(training_class)
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         class_refuse(training_class=training_class, reason="教学计划课时不足", actor=clerk)
     return Expect(actor=clerk, obj=training_class)
 
@@ -259,7 +244,7 @@ def _class_close() -> Expect:
             verdict=Inspection.Verdict.GOOD,
         )
     _enroll(training_class, result=Enrollment.Result.PASSED)
-    with _campaign_clock(AFTER_END):
+    with campaign_clock(AFTER_END):
         class_close(training_class=training_class, actor=staff)
     return Expect(actor=staff, obj=training_class)
 
@@ -272,7 +257,7 @@ def _class_attendance() -> Expect:
     training_class = _approved_class()
     present, _number = _enroll(training_class)
     _enroll(training_class)
-    with _campaign_clock(AFTER_END):
+    with campaign_clock(AFTER_END):
         attendance_record_session(
             training_class=training_class, session_number=1, present=[present.pk], actor=staff
         )
@@ -296,7 +281,7 @@ def _class_attendance_upload() -> Expect:
         writer.append(sheet, [number, enrollment.worker.name, 8])
         writer.save(buffer)
     buffer.seek(0)
-    with _campaign_clock(AFTER_END):
+    with campaign_clock(AFTER_END):
         attendance_upload(
             training_class=training_class,
             fileobj=buffer,
@@ -314,7 +299,7 @@ def _class_results() -> Expect:
     staff = _staff()
     training_class = _approved_class()
     enrollment, _number = _enroll(training_class)
-    with _campaign_clock(AFTER_END):
+    with campaign_clock(AFTER_END):
         results_record(
             training_class=training_class,
             results={enrollment.pk: Enrollment.Result.PASSED},
@@ -331,7 +316,7 @@ def _class_roster_import() -> Expect:
     staff = _staff()
     training_class = _class()
     data = roster_bytes([row(make_resident_id("41100219850505001"), name="李四")])
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         roster_import(
             training_class=training_class,
             fileobj=io.BytesIO(data),
@@ -353,7 +338,7 @@ def _class_teachers_set() -> Expect:
         education=Teacher.Education.BACHELOR,
         employment=Teacher.Employment.FULL_TIME,
     )
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         class_teachers_set(training_class=training_class, teachers=[teacher], actor=staff)
     return Expect(actor=staff, obj=training_class)
 
@@ -371,7 +356,7 @@ def _inspection_assign() -> Expect:
     inspector = _rsj_clerk()
     training_class = _approved_class()
     inspection = training_class.inspections.get()
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         inspection_assign(inspection=inspection, inspector=inspector, actor=office)
     return Expect(actor=office, obj=inspection)
 
@@ -385,7 +370,7 @@ def _inspection_record() -> Expect:
     _enroll(training_class)
     inspection = training_class.inspections.get()
     Inspection.objects.filter(pk=inspection.pk).update(inspector=inspector)
-    with _campaign_clock(AFTER_END):
+    with campaign_clock(AFTER_END):
         inspection_record(
             inspection=inspection,
             data=InspectionInput(
@@ -408,7 +393,7 @@ def _referral_create() -> Expect:
     staff = _staff()
     training_class = _approved_class()
     enrollment, _number = _enroll(training_class, result=Enrollment.Result.PASSED)
-    with _campaign_clock(AFTER_END):
+    with campaign_clock(AFTER_END):
         referral = referral_create(
             enrollment=enrollment,
             employer="许继集团",
@@ -432,7 +417,7 @@ def _referral_outcome() -> Expect:
         post="装配工",
         referred_on=datetime.date(2014, 3, 22),
     )
-    with _campaign_clock(AFTER_END):
+    with campaign_clock(AFTER_END):
         referral_update_outcome(
             referral=referral,
             outcome=JobReferral.Outcome.EMPLOYED,
@@ -480,7 +465,7 @@ def _order_create() -> Expect:
     from training.services.classes import order_create
 
     office = _office()
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         order = order_create(campaign=_campaign(), data=_order_input(), actor=office)
     return Expect(actor=office, obj=order)
 
@@ -491,7 +476,7 @@ def _order_update() -> Expect:
 
     office = _office()
     order = _order()
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         order_update(order=order, data=_order_input(yearly_target=1800), actor=office)
     return Expect(actor=office, obj=order)
 
@@ -502,7 +487,7 @@ def _order_delete() -> Expect:
 
     office = _office()
     order = _order()
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         # The service deletes its own locked copy: ``order`` keeps the key the row must name.
         order_delete(order=order, actor=office)
     assert not CooperationOrder.objects.filter(pk=order.pk).exists()
@@ -623,7 +608,7 @@ def _worker_register() -> Expect:
     from training.services.workers import worker_register
 
     office = _office()
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         worker, created = worker_register(
             id_number=make_resident_id("41100219880808002"),
             name="王五",
@@ -641,7 +626,7 @@ def _worker_update() -> Expect:
 
     office = _office()
     worker, number = _worker()
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         # The same person registered again at a desk with a new phone number.
         found, created = worker_register(
             id_number=number, name=worker.name, phone="13900000009", actor=office, **_PROFILE
@@ -655,7 +640,7 @@ def _worker_update() -> Expect:
 def _worker_self_register() -> Expect:
     from training.services.workers import worker_self_register
 
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         worker = worker_self_register(
             id_number=make_resident_id("41100219920202003"),
             name="赵六",
@@ -673,7 +658,7 @@ def _worker_update_contact() -> Expect:
 
     office = _office()
     worker, _number = _worker()
-    with _campaign_clock(BEFORE_START):
+    with campaign_clock(BEFORE_START):
         worker_update_contact(worker=worker, phone="13600000000", county=None, actor=office)
     return Expect(actor=office, obj=worker)
 
@@ -701,7 +686,7 @@ def _monthly_return_save() -> Expect:
 
     clerk = _rsj_clerk()
     campaign = _campaign()
-    with _campaign_clock(IN_WINDOW):
+    with campaign_clock(IN_WINDOW):
         ret = return_save(
             campaign=campaign,
             department=clerk.department,
@@ -721,7 +706,7 @@ def _monthly_return_import() -> Expect:
     clerk = _rsj_clerk()
     campaign = _campaign()
     ret = _return()
-    with _campaign_clock(IN_WINDOW):
+    with campaign_clock(IN_WINDOW):
         data = template_bytes(
             campaign=campaign, department=clerk.department, month=MAY, monthly_return=ret
         )
@@ -745,7 +730,7 @@ def _monthly_return_submit() -> Expect:
 
     clerk = _rsj_clerk()
     ret = _return()
-    with _campaign_clock(IN_WINDOW):
+    with campaign_clock(IN_WINDOW):
         return_submit(monthly_return=ret, version=ret.version, actor=clerk)
     return Expect(actor=clerk, obj=ret)
 
@@ -756,7 +741,7 @@ def _monthly_return_accept() -> Expect:
 
     office = _office()
     ret = _return(MonthlyReturn.Status.SUBMITTED)
-    with _campaign_clock(IN_WINDOW):
+    with campaign_clock(IN_WINDOW):
         return_accept(monthly_return=ret, actor=office)
     return Expect(actor=office, obj=ret)
 
@@ -767,7 +752,7 @@ def _monthly_return_send_back() -> Expect:
 
     office = _office()
     ret = _return(MonthlyReturn.Status.SUBMITTED)
-    with _campaign_clock(IN_WINDOW):
+    with campaign_clock(IN_WINDOW):
         return_send_back(monthly_return=ret, reason="合格人数有误", actor=office)
     return Expect(actor=office, obj=ret)
 
@@ -778,7 +763,7 @@ def _monthly_return_unlock() -> Expect:
     from training.services.returns import unlock_grant
 
     office = _office()
-    with _campaign_clock(AFTER_LOCK):
+    with campaign_clock(AFTER_LOCK):
         unlock = unlock_grant(
             campaign=_campaign(),
             department=Department.objects.get(code="rsj"),
@@ -803,7 +788,7 @@ def _monthly_return_unlock_expired() -> Expect:
         expires_at=datetime.datetime(2014, 6, 12, 18, tzinfo=datetime.UTC),
         granted_by=office,
     )
-    with _campaign_clock("2014-06-20T10:00:00"):
+    with campaign_clock("2014-06-20T10:00:00"):
         closed = unlocks_close_expired()  # as the beat task calls it
     assert closed == 1
     return Expect(actor=None, obj=unlock)
@@ -816,7 +801,7 @@ def _monthly_return_correction_request() -> Expect:
     clerk = _rsj_clerk()
     ret = _return(MonthlyReturn.Status.ACCEPTED)
     category = ret.lines.order_by("category__number").first().category
-    with _campaign_clock(AFTER_LOCK):
+    with campaign_clock(AFTER_LOCK):
         correction_request(
             monthly_return=ret,
             proposed={category.pk: {"trained": 12}},
@@ -843,7 +828,7 @@ def _monthly_return_correction_approve() -> Expect:
 
     office = _office()
     correction = _pending_correction()
-    with _campaign_clock(AFTER_LOCK):
+    with campaign_clock(AFTER_LOCK):
         correction_approve(correction=correction, actor=office, reason="已核对花名册")
     return Expect(actor=office, obj=correction.monthly_return)
 
@@ -854,7 +839,7 @@ def _monthly_return_correction_refuse() -> Expect:
 
     office = _office()
     correction = _pending_correction()
-    with _campaign_clock(AFTER_LOCK):
+    with campaign_clock(AFTER_LOCK):
         correction_refuse(correction=correction, reason="无花名册佐证", actor=office)
     return Expect(actor=office, obj=correction.monthly_return)
 
@@ -874,7 +859,7 @@ def _monthly_return_remind() -> Expect:
         .exclude(pk=rsj.pk)
         .distinct()
     )
-    with _campaign_clock("2014-06-01T09:00:00"):
+    with campaign_clock("2014-06-01T09:00:00"):
         sent = reminders_send(campaign=campaign)  # as the beat task calls it
     assert [reminder.department_id for reminder in sent] == [rsj.pk]
     return Expect(actor=None, obj=sent[0])
@@ -904,7 +889,7 @@ def _progress_report_compute() -> Expect:
 
     office = _office()
     _return(MonthlyReturn.Status.ACCEPTED)
-    with _campaign_clock(AFTER_LOCK):
+    with campaign_clock(AFTER_LOCK):
         run = report_compute(campaign=_campaign(), month=MAY, actor=office)
     return Expect(actor=office, obj=run)
 
@@ -921,7 +906,7 @@ def _demo_seed() -> Expect:
     from training.demo import seed_returns
 
     campaign = _campaign()
-    with _campaign_clock(_DEMO_TODAY):
+    with campaign_clock(_DEMO_TODAY):
         seed_returns(campaign=campaign, scale=1, rng=random.Random(2013), log=_quiet)
     return Expect(actor=None, obj=campaign)
 
@@ -931,6 +916,6 @@ def _demo_seed_delivery() -> Expect:
     from training.demo import seed_delivery
 
     campaign = _campaign()
-    with _campaign_clock(_DEMO_TODAY):
+    with campaign_clock(_DEMO_TODAY):
         seed_delivery(campaign=campaign, scale=1, rng=random.Random(2013), log=_quiet)
     return Expect(actor=None, obj=campaign)

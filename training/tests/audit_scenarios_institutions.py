@@ -9,19 +9,16 @@ view or job calls it. The real clock is used: the audit row's time must fall ins
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import io
 import random
-import tempfile
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 
 from core.models import AuditEvent, County, Department
 from core.roles import Role
-from core.tests.audit_contract import Expect, scenario
+from core.tests.audit_contract import Expect, scenario, scratch_media
 from core.tests.factories import user_with_role
 from core.xlsx import XlsxWriter
 from training.models import (
@@ -53,13 +50,6 @@ def _campaign() -> Campaign:
 
 def _log(_message: str) -> None:
     """The seeders' log callback; the scenarios do not read it."""
-
-
-@contextlib.contextmanager
-def _media():
-    """Uploaded evidence goes to a temporary media root, removed afterwards."""
-    with tempfile.TemporaryDirectory() as root, override_settings(MEDIA_ROOT=root):
-        yield
 
 
 def _pdf(name: str = "验收报告.pdf") -> SimpleUploadedFile:
@@ -425,7 +415,7 @@ def _facility_complete() -> Expect:
 
     office = office_user()
     facility = _facility(Facility.Status.UNDER_CONSTRUCTION)
-    with _media():
+    with scratch_media():
         facility_complete(
             facility=facility,
             on=D(2014, 5, 6),
@@ -442,7 +432,7 @@ def _facility_accept() -> Expect:
 
     clerk = clerk_of("rsj")
     facility = _facility(Facility.Status.COMPLETED)
-    with _media():
+    with scratch_media():
         facility_accept(
             facility=facility,
             on=D(2014, 6, 6),
@@ -459,7 +449,7 @@ def _facility_evidence_add() -> Expect:
 
     office = office_user()
     facility = _facility(Facility.Status.UNDER_CONSTRUCTION)
-    with _media():
+    with scratch_media():
         facility_evidence_add(
             facility=facility, upload=_pdf("开工证明.pdf"), description="开工证明", actor=office
         )
@@ -768,6 +758,6 @@ def _demo_seed_ledger() -> Expect:
     for code in ("rsj", "czj", "jyj", "gxj"):
         clerk_of(code)
     campaign = _campaign()
-    with _media():  # the built facilities' evidence files
+    with scratch_media():  # the built facilities' evidence files
         seed_ledger(campaign=campaign, scale=1, rng=random.Random(2013), log=_log)
     return Expect(actor=None, obj=campaign)
