@@ -942,20 +942,18 @@ def cell_text(value: Any, *, required: bool = True, max_length: int | None = Non
     """
     if isinstance(value, str):
         text = value.strip()
-        if not text:
-            if required:
-                raise CellValueError(_REQUIRED)
-            return ""
     elif value is None:
-        if required:
-            raise CellValueError(_REQUIRED)
-        return ""
+        text = ""
     elif _is_number(value) and math.isfinite(value) and value == int(value):
         if abs(value) >= _MAX_EXACT_NUMBER:
             raise CellValueError("数字位数过多，请以文本格式填写")
         text = str(int(value))
     else:
         raise CellValueError("应为文本，请以文本格式填写")
+    if not text:
+        if required:
+            raise CellValueError(_REQUIRED)
+        return ""
     if max_length is not None and len(text) > max_length:
         raise CellValueError(f"不能超过{max_length}个字符（当前{len(text)}个）")
     return text
